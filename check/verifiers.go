@@ -1,0 +1,203 @@
+package check
+
+import (
+	"context"
+
+	"github.com/insurable/insurable/evidence"
+)
+
+// Verifiers are the verifiers of machine evidence a build provides. A nil
+// verifier means the build cannot verify that kind of evidence: the checks
+// that need it say so in their findings (Finding.Unverified) and never pass
+// on unverified evidence.
+type Verifiers struct {
+	Vulnerabilities VulnerabilityAssessor
+	Certificates    CertificateVerifier
+	Firmware        FirmwareVerifier
+	Platform        PlatformVerifier
+	Hardware        HardwareComparer
+	Attestations    AttestationVerifier
+	Scans           ScanReader
+}
+
+// Names of the verifiers, as findings cite them when one is missing.
+const (
+	VerifierVulnerabilities = "vulnerability assessor (CSAF advisories, KEV, SBOM matching)"
+	VerifierCertificates    = "device certificate verifier"
+	VerifierFirmware        = "firmware signature verifier"
+	VerifierPlatform        = "platform manifest verifier"
+	VerifierHardware        = "hardware baseline comparer"
+	VerifierAttestations    = "attestation signature verifier"
+	VerifierScans           = "probe scan reader"
+)
+
+// VulnerabilityAssessor matches a bundle's inventory and SBOMs against
+// vulnerability advisories and the known-exploited catalogue.
+type VulnerabilityAssessor interface {
+	AssessVulnerabilities(ctx context.Context, b *evidence.Bundle, asOf evidence.Date) (*VulnerabilityReport, error)
+}
+
+// VulnerabilityReport is what a VulnerabilityAssessor found.
+type VulnerabilityReport struct {
+	// Feeds identifies the advisory and KEV snapshot used, for the record.
+	Feeds []FeedDigest
+	// Matches are the asset–vulnerability pairs found.
+	Matches []VulnerabilityMatch
+	// Unparsed counts version ranges that could not be interpreted for an
+	// asset that otherwise matched; each such match has Status "unknown".
+	Unparsed int
+	// SBOMs summarises each SBOM found in the bundle.
+	SBOMs []SBOMSummary
+}
+
+// FeedDigest names a feed snapshot and its digest.
+type FeedDigest struct {
+	Name    string `json:"name"`
+	Version string `json:"version,omitempty"`
+	Digest  string `json:"digest"`
+}
+
+// VulnerabilityMatch is one vulnerability affecting one asset.
+type VulnerabilityMatch struct {
+	AssetID      string
+	AdvisoryID   string
+	CVE          string
+	Status       string // affected, unknown, under-investigation
+	Severity     Severity
+	CVSS         float64
+	KEV          bool
+	KEVDue       evidence.Date
+	FixAvailable bool // a vendor fix exists (remediation vendor_fix, or a fixed version)
+	NoFixPlanned bool // the vendor will not fix it (end of life)
+	Ref          evidence.Ref
+}
+
+// SBOMSummary describes one SBOM file.
+type SBOMSummary struct {
+	File       string
+	Valid      bool
+	Problem    string
+	Subject    string // the firmware or product the SBOM describes (vendor product version)
+	Components int
+	Specific   int // components with a purl or CPE and a version
+	Suppliers  int // components naming a supplier
+}
+
+// CertificateVerifier validates device certificates against the firm's root.
+type CertificateVerifier interface {
+	VerifyDeviceCertificates(ctx context.Context, b *evidence.Bundle, asOf evidence.Date) (*CertificateReport, error)
+}
+
+// CertificateReport is the outcome for every device certificate.
+type CertificateReport struct {
+	Root    string // the root certificate used, as a bundle path
+	Results []CertificateResult
+}
+
+// CertificateResult is the verdict on one certificate.
+type CertificateResult struct {
+	File    string
+	AssetID string // the inventoried device the certificate belongs to, if known
+	Subject string
+	Status  string // valid, expired, not-yet-valid, revoked, untrusted, weak-key, bad-usage, duplicate-key, malformed
+	Reason  string
+}
+
+// FirmwareVerifier verifies update artifacts and their signatures.
+type FirmwareVerifier interface {
+	VerifyFirmware(ctx context.Context, b *evidence.Bundle, asOf evidence.Date) (*FirmwareReport, error)
+}
+
+// FirmwareReport is the outcome for every update artifact.
+type FirmwareReport struct {
+	Results []ArtifactResult
+}
+
+// ArtifactResult is the verdict on one artifact.
+type ArtifactResult struct {
+	File    string
+	Vendor  string
+	Product string
+	Version string
+	Status  string // valid, invalid-signature, untrusted, revoked, expired, bad-usage, malformed, missing-signature
+	Reason  string
+}
+
+// PlatformVerifier verifies signed platform manifests and compares observed
+// deployments with them.
+type PlatformVerifier interface {
+	VerifyPlatform(ctx context.Context, b *evidence.Bundle, asOf evidence.Date) (*PlatformReport, error)
+}
+
+// PlatformReport is the outcome for every platform manifest.
+type PlatformReport struct {
+	Manifests []ManifestResult
+}
+
+// ManifestResult is the verdict on one manifest and its deployments.
+type ManifestResult struct {
+	File        string
+	Status      string // valid, invalid-signature, untrusted, malformed
+	Reason      string
+	Deployments int
+	Missing     []string
+	Modified    []string
+	Unlisted    []string
+}
+
+// HardwareComparer compares hardware baselines with current snapshots.
+type HardwareComparer interface {
+	CompareHardware(ctx context.Context, b *evidence.Bundle) (*HardwareReport, error)
+}
+
+// HardwareReport is the outcome for every device with a baseline.
+type HardwareReport struct {
+	Devices []HardwareResult
+}
+
+// HardwareResult lists one device's changes since its baseline.
+type HardwareResult struct {
+	AssetID    string
+	Baseline   string
+	Snapshot   string
+	Changes    []string // described changes
+	Unapproved []string // changes citing no approved change record
+}
+
+// AttestationVerifier verifies the signature on a governance attestation.
+type AttestationVerifier interface {
+	VerifyAttestation(ctx context.Context, b *evidence.Bundle, a *evidence.Attestation, asOf evidence.Date) AttestationResult
+}
+
+// AttestationResult is the verdict on one attestation's signature.
+type AttestationResult struct {
+	Status string // valid, unsigned, invalid-signature, untrusted, revoked, expired, signer-mismatch, malformed
+	Reason string
+}
+
+// ScanReader reads probe results filed under scans/.
+type ScanReader interface {
+	ReadScans(ctx context.Context, b *evidence.Bundle) (*ScanReport, error)
+}
+
+// ScanReport summarises the endpoints probed.
+type ScanReport struct {
+	Endpoints []ScanEndpoint
+}
+
+// ScanEndpoint is one probed service.
+type ScanEndpoint struct {
+	File         string
+	Host         string
+	Port         int
+	Protocol     string
+	StandardPort bool
+	Plaintext    bool
+	TLSVersions  []string
+	WeakCiphers  []string
+	CertProblem  string
+	MutualTLS    bool
+	Anonymous    bool
+	DefaultCreds bool
+	Problems     []string
+}
