@@ -179,6 +179,7 @@ type Set struct {
 	subjects []string
 	refs     []evidence.Ref
 	n        int
+	seen     map[string]bool
 }
 
 // Add records one subject and the evidence about it.
@@ -188,6 +189,18 @@ func (s *Set) Add(subject string, ref evidence.Ref) {
 		s.subjects = append(s.subjects, subject)
 		s.refs = append(s.refs, ref)
 	}
+}
+
+// AddOnce records a subject unless it was already added with AddOnce.
+func (s *Set) AddOnce(subject string, ref evidence.Ref) {
+	if s.seen == nil {
+		s.seen = map[string]bool{}
+	}
+	if s.seen[subject] {
+		return
+	}
+	s.seen[subject] = true
+	s.Add(subject, ref)
 }
 
 // Len is the number of subjects added.

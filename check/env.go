@@ -79,6 +79,8 @@ type Env struct {
 	scanOnce sync.Once
 	scans    *ScanReport
 	scanErr  error
+
+	prior map[string]Status
 }
 
 // Index returns lookups over the bundle's assets, built once and shared by
@@ -122,4 +124,20 @@ func (e *Env) Scans(ctx context.Context) (*ScanReport, error) {
 		e.scans, e.scanErr = e.Verifiers.Scans.ReadScans(ctx, e.Bundle)
 	})
 	return e.scans, e.scanErr
+}
+
+// Prior returns the verdict of a catalog item whose check ran before the
+// current one. Derived checks (the insurability indicators) use it; the
+// runner runs them last.
+func (e *Env) Prior(id string) (Status, bool) {
+	s, ok := e.prior[id]
+	return s, ok
+}
+
+// SetPrior records the verdict of a catalog item for later checks.
+func (e *Env) SetPrior(id string, s Status) {
+	if e.prior == nil {
+		e.prior = map[string]Status{}
+	}
+	e.prior[id] = s
 }

@@ -74,10 +74,15 @@ type VulnerabilityMatch struct {
 
 // SBOMSummary describes one SBOM file.
 type SBOMSummary struct {
-	File       string
-	Valid      bool
-	Problem    string
-	Subject    string // the firmware or product the SBOM describes (vendor product version)
+	File    string
+	Valid   bool
+	Problem string
+	Subject string // the firmware or product the SBOM describes, for people
+	// Vendor, Product and Version identify the firmware the SBOM describes
+	// (its metadata component), so that fleet coverage can be computed.
+	Vendor     string
+	Product    string
+	Version    string
 	Components int
 	Specific   int // components with a purl or CPE and a version
 	Suppliers  int // components naming a supplier
@@ -185,19 +190,24 @@ type ScanReport struct {
 	Endpoints []ScanEndpoint
 }
 
-// ScanEndpoint is one probed service.
+// ScanEndpoint is one probed service, judged.
 type ScanEndpoint struct {
-	File         string
-	Host         string
-	Port         int
-	Protocol     string
-	StandardPort bool
-	Plaintext    bool
-	TLSVersions  []string
-	WeakCiphers  []string
-	CertProblem  string
-	MutualTLS    bool
-	Anonymous    bool
-	DefaultCreds bool
-	Problems     []string
+	File           string
+	Host           string
+	Port           int
+	AssetID        string // when the scan named the asset
+	Protocol       string
+	Standard       bool     // an open standard protocol (not proprietary)
+	StandardPort   bool     // on a registered port of its protocol
+	Plaintext      bool     // traffic is not encrypted
+	TLSVersions    []string // versions offered
+	LegacyTLS      []string // offered versions below TLS 1.2
+	WeakCiphers    []string // "version suite" pairs using broken primitives
+	CertProblem    string
+	CertNotAfter   string
+	MutualTLS      bool // a client certificate is required
+	Anonymous      bool // anonymous access or unauthenticated reads accepted
+	DefaultCreds   bool // a well-known default password worked
+	PlaintextLogin bool // a login page over plain HTTP
+	Problems       []string
 }
