@@ -35,8 +35,11 @@ type Options struct {
 	Catalog *protocol.Catalog
 	// Profile is the insurer's underwriting profile (required).
 	Profile *profile.Profile
-	// AsOf is the date that counts as today (required, for determinism).
+	// AsOf is the date that counts as today. When zero, the bundle's
+	// snapshot date is used, and failing that Today.
 	AsOf evidence.Date
+	// Today is the fallback when neither AsOf nor a snapshot date is given.
+	Today evidence.Date
 	// Verifiers are the verifiers of machine evidence this build has.
 	Verifiers check.Verifiers
 	// Feeds records the feed snapshots the verifiers use.
@@ -147,9 +150,6 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	if opts.Profile == nil {
 		return nil, insurable.Errorf(op, insurable.Invalid, "no underwriting profile")
 	}
-	if opts.AsOf.IsZero() {
-		return nil, insurable.Errorf(op, insurable.Invalid, "no as-of date")
-	}
 	if opts.Catalog == nil {
 		opts.Catalog = protocol.Default()
 	}
@@ -164,6 +164,12 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		return nil, err
 	}
 	defer b.Close()
+	if opts.AsOf.IsZero() {
+		opts.AsOf = b.Manifest.SnapshotDate
+	}
+	if opts.AsOf.IsZero() {
+		opts.AsOf = opts.Today
+	}
 	return Evaluate(ctx, b, opts)
 }
 
@@ -197,6 +203,9 @@ func Evaluate(ctx context.Context, b *evidence.Bundle, opts Options) (*Result, e
 	}
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)
+	}
+	if opts.AsOf.IsZero() {
+		return nil, insurable.Errorf("assessment.Evaluate", insurable.Invalid, "no as-of date")
 	}
 	if err := coverage(opts.Catalog, opts.Checks); err != nil {
 		return nil, insurable.Wrap("assessment.Evaluate", insurable.Internal, err)
@@ -324,16 +333,9 @@ func headline(status check.Status, fs []check.Finding) string {
 			titles = append(titles, fmt.Sprintf("%d more", len(pick)-3))
 			break
 		}
-		titles = append(titles, lowerFirst(f.Title))
+		titles = append(titles, f.Title)
 	}
 	return strings.Join(titles, "; ")
-}
-
-func lowerFirst(s string) string {
-	if len(s) < 2 || (s[1] >= 'A' && s[1] <= 'Z') {
-		return s
-	}
-	return strings.ToLower(s[:1]) + s[1:]
 }
 
 func summarize(res *Result, all []check.Finding) Summary {

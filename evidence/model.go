@@ -8,6 +8,11 @@ type Manifest struct {
 	Format      string `yaml:"format" json:"format"`
 	Description string `yaml:"description,omitempty" json:"description,omitempty"`
 	Maintainer  string `yaml:"maintainer,omitempty" json:"maintainer,omitempty"`
+	// SnapshotDate is the date the evidence was exported. When given,
+	// assess treats it as today unless told otherwise (--as-of), so that an
+	// archived bundle is judged as it stood; an insurer deciding today
+	// passes today's date.
+	SnapshotDate Date `yaml:"snapshot_date,omitempty" json:"snapshot_date,omitempty"`
 }
 
 // Attestation is a dated statement by a named person in a named role. When

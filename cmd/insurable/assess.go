@@ -43,8 +43,8 @@ and an explanation that names every gate and requirement that drove it. Each
 requirement's verdict lists the findings it rests on, with the evidence
 (file, line, field) behind each.
 
-The result is deterministic: --as-of fixes the date that counts as today,
-and the output records the digests of the bundle, the catalog, the profile
+The result is deterministic: --as-of fixes the date that counts as today
+(without it, the snapshot_date the bundle declares, else today), and the output records the digests of the bundle, the catalog, the profile
 and the advisory feeds, so the same inputs always give byte-identical JSON.
 
 Exit status: 0 insurable, 1 conditional, 2 declined; 3 usage error, 4 invalid
@@ -61,7 +61,7 @@ docs/profiles.md and the JSON result in docs/assessment-result.md.`,
 			if err := out.validate(); err != nil {
 				return err
 			}
-			day := evidence.NewDate(a.Now())
+			var day evidence.Date
 			if asOf != "" {
 				d, err := evidence.ParseDate(asOf)
 				if err != nil {
@@ -84,7 +84,7 @@ docs/profiles.md and the JSON result in docs/assessment-result.md.`,
 			}
 			bar := a.progress(int64(30), "assessing")
 			res, err := assessment.Run(cmd.Context(), assessment.Options{
-				Dir: args[0], Catalog: cat, Profile: prof, AsOf: day, Verifiers: v, Feeds: cfg.Feeds,
+				Dir: args[0], Catalog: cat, Profile: prof, AsOf: day, Today: evidence.NewDate(a.Now()), Verifiers: v, Feeds: cfg.Feeds,
 				Tool: assessment.Tool{Name: "insurable", Version: toolVersion()}, Log: a.Log,
 				OnCheck: func(done, total int, name string) {
 					bar.ChangeMax(total)
@@ -118,7 +118,7 @@ docs/profiles.md and the JSON result in docs/assessment-result.md.`,
 	}
 	out.register(cmd, "text", "text", "json", "html")
 	cmd.Flags().StringVar(&profName, "profile", "baseline", "underwriting profile: a built-in name ("+strings.Join(profile.Builtin(), ", ")+") or a YAML file")
-	cmd.Flags().StringVar(&asOf, "as-of", "", "date that counts as today, YYYY-MM-DD (default: today, UTC)")
+	cmd.Flags().StringVar(&asOf, "as-of", "", "date that counts as today, YYYY-MM-DD (default: the bundle's snapshot_date, else today in UTC)")
 	cmd.Flags().StringVar(&outFile, "out", "", "write the report to this file instead of standard output")
 	cmd.Flags().StringVar(&color, "color", "auto", "colour the text report: auto, always, never")
 	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "list passing findings too in the text report")
@@ -178,5 +178,3 @@ func writeOutput(stdout io.Writer, file string, data []byte) error {
 	}
 	return nil
 }
-
-func (a *App) demoCommand() *cobra.Command { return &cobra.Command{Use: "demo", Hidden: true} }
