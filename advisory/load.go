@@ -1,6 +1,7 @@
 package advisory
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"crypto/sha512"
@@ -363,6 +364,10 @@ func readLimited(fsys fs.FS, name string, max int64) ([]byte, error) {
 // documentKind recognises the JSON documents of a CSAF provider that are
 // not advisories. It returns "" for anything else.
 func documentKind(data []byte) string {
+	if bytes.Contains(data, []byte(`"document"`)) {
+		// Most likely an advisory; Parse checks it properly.
+		return ""
+	}
 	var top map[string]json.RawMessage
 	if json.Unmarshal(data, &top) != nil {
 		return ""

@@ -3,6 +3,7 @@ package vulnmatch
 import (
 	"slices"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -238,8 +239,22 @@ type VendorKeys struct {
 // genericVendors are vendor strings that name no vendor.
 var genericVendors = map[string]bool{"": true, "multiple": true, "na": true, "none": true, "unknown": true, "various": true, "multipleopensource": true, "other": true}
 
-// NormalizeVendor returns the lookup keys of a vendor string.
+// vendorCache remembers normalised vendors: an inventory names a few
+// hundred vendors across a million rows.
+var vendorCache sync.Map
+
+// NormalizeVendor returns the lookup keys of a vendor string. The result
+// is shared: callers must not modify it.
 func NormalizeVendor(s string) VendorKeys {
+	if k, ok := vendorCache.Load(s); ok {
+		return k.(VendorKeys)
+	}
+	k := normalizeVendor(s)
+	vendorCache.Store(s, k)
+	return k
+}
+
+func normalizeVendor(s string) VendorKeys {
 	var k VendorKeys
 	addFull := func(ws []string) {
 		key := strings.Join(ws, "")
@@ -395,6 +410,25 @@ func isVersionWord(w string) bool {
 	return len(w) >= 2 && w[0] == 'v' && strings.Trim(w[1:], "0123456789") == ""
 }
 
+// droppableParen reports whether a parenthesised part of a product name
+// can be left out of its base name: an order code, an "incl. SIPLUS
+// variants" remark, a hardware variant with figures ("24V", "230V, ports
+// on front", "L3 int.") or a short tag ("USA", "EEC", "PRP/HSR"). Words
+// alone such as "(TIA Portal)" name a different product line and stay.
+func droppableParen(p string) bool {
+	p = strings.TrimSpace(p)
+	lp := strings.ToLower(p)
+	switch {
+	case looksLikeCode(p), strings.HasPrefix(lp, "incl"), strings.HasPrefix(lp, "formerly"):
+		return true
+	case strings.ContainsAny(p, "0123456789"):
+		return true
+	case !strings.ContainsAny(p, " \t") && len(p) <= 8:
+		return true
+	}
+	return false
+}
+
 // productKeys returns the lookup keys of a product: its name, model numbers
 // and the names of its vendor (whose words are dropped when the product
 // name starts with them).
@@ -411,7 +445,7 @@ func productKeys(name string, models []string, vendor VendorKeys) []productKey {
 		}
 		keys = append(keys, productKey{tier: t, key: k, version: version})
 	}
-	base, parts := splitParens(name)
+	_, parts := splitParens(name)
 	for _, m := range models {
 		add(TierIdentifier, modelCode(m), nil)
 	}
@@ -420,39 +454,105 @@ func productKeys(name string, models []string, vendor VendorKeys) []productKey {
 			add(TierIdentifier, modelCode(p), nil)
 		}
 	}
-	add(TierFull, strings.Join(words(name), ""), nil)
-	bw := words(base)
-	bw = dropVendorWords(bw, vendor)
-	for len(bw) > 1 && genericProductWords[bw[len(bw)-1]] {
-		bw = bw[:len(bw)-1]
-	}
-	add(TierBase, strings.Join(bw, ""), nil)
-	// "OpenPCS 7 V9.0": words [openpcs 7 v9 0]; drop the trailing version.
-	for i := len(bw) - 1; i >= 1; i-- {
-		if isVersionWord(bw[i]) {
-			rest := bw[i+1:]
-			allNum := true
-			for _, w := range rest {
-				if strings.Trim(w, "0123456789") != "" {
-					allNum = false
+	for _, variant := range slashVariants(name) {
+		add(TierFull, strings.Join(words(variant), ""), nil)
+		bw := dropVendorWords(words(baseName(variant)), vendor)
+		for len(bw) > 1 && genericProductWords[bw[len(bw)-1]] {
+			bw = bw[:len(bw)-1]
+		}
+		add(TierBase, strings.Join(bw, ""), nil)
+		// "OpenPCS 7 V9.0": words [openpcs 7 v9 0]; drop the trailing version.
+		for i := len(bw) - 1; i >= 1; i-- {
+			if isVersionWord(bw[i]) {
+				rest := bw[i+1:]
+				allNum := true
+				for _, w := range rest {
+					if strings.Trim(w, "0123456789") != "" {
+						allNum = false
+					}
 				}
+				if allNum {
+					ver := append([]string{strings.TrimPrefix(bw[i], "v")}, rest...)
+					add(TierNoVersion, strings.Join(bw[:i], ""), ver)
+				}
+				break
 			}
-			if allNum {
-				ver := append([]string{strings.TrimPrefix(bw[i], "v")}, rest...)
-				add(TierNoVersion, strings.Join(bw[:i], ""), ver)
+			if strings.Trim(bw[i], "0123456789") != "" {
+				break
 			}
-			break
 		}
-		if strings.Trim(bw[i], "0123456789") != "" {
-			break
-		}
-	}
-	if len(bw) >= 2 {
-		if s := strings.Join(bw[1:], ""); len(s) >= 4 {
-			add(TierSuffix, s, nil)
+		if len(bw) >= 2 {
+			if s := strings.Join(bw[1:], ""); len(s) >= 4 {
+				add(TierSuffix, s, nil)
+			}
 		}
 	}
 	return keys
+}
+
+// baseName removes the droppable parenthesised parts of a name, keeping
+// the others in place without their parentheses.
+func baseName(name string) string {
+	var b strings.Builder
+	rest := name
+	for {
+		open := strings.IndexAny(rest, "([")
+		if open < 0 {
+			b.WriteString(rest)
+			break
+		}
+		end := strings.IndexAny(rest[open:], ")]")
+		if end < 0 {
+			b.WriteString(rest[:open])
+			if !droppableParen(rest[open+1:]) {
+				b.WriteString(" " + rest[open+1:])
+			}
+			break
+		}
+		b.WriteString(rest[:open])
+		inner := rest[open+1 : open+end]
+		if !droppableParen(inner) {
+			b.WriteString(" " + inner + " ")
+		} else {
+			b.WriteString(" ")
+		}
+		rest = rest[open+end+1:]
+	}
+	return b.String()
+}
+
+// slashVariants expands the shorthand "XGK-CPUU/H/A/S/E" into the names it
+// stands for: XGK-CPUU, XGK-CPUH, XGK-CPUA, XGK-CPUS, XGK-CPUE. The name
+// itself always comes first.
+func slashVariants(name string) []string {
+	out := []string{name}
+	fields := strings.Fields(name)
+	for i, f := range fields {
+		parts := strings.Split(f, "/")
+		if len(parts) < 2 || len(parts[0]) < 3 {
+			continue
+		}
+		ok := true
+		for _, p := range parts[1:] {
+			if p == "" || len(p) >= len(parts[0]) || len(p) > 3 {
+				ok = false
+			}
+		}
+		if !ok {
+			continue
+		}
+		for j, p := range parts {
+			v := parts[0]
+			if j > 0 {
+				v = parts[0][:len(parts[0])-len(p)] + p
+			}
+			alt := slices.Clone(fields)
+			alt[i] = v
+			out = append(out, strings.Join(alt, " "))
+		}
+		break
+	}
+	return out
 }
 
 // dropVendorWords removes the vendor's own name from the front of a product
