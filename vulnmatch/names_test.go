@@ -86,19 +86,19 @@ func TestSameVendor(t *testing.T) {
 
 func TestNormalizeVendorCorporateSuffixes(t *testing.T) {
 	tests := map[string]string{
-		"Rockwell Automation, Inc.":             "rockwellautomation",
-		"Dahua Technology Co, Ltd":              "dahua",
-		"Pilz GmbH & Co. KG (Pilz)":             "pilz",
-		"Daikin Holdings Singapore Pte Ltd":     "daikinholdingssingapore",
-		"SOOIL Developments Co, Ltd.":           "sooildevelopments",
-		"Innokas YhtymÃ¤ Oy":                    "innokasyhtyma",
-		"Trihedral Engineering Limited":         "trihedralengineering",
-		"N.V. Nederlandsche Apparatenfabriek":   "nvnederlandscheapparatenfabriek",
-		"Natus Medical, Inc. (Natus)":           "natusmedical",
-		"Acme S.A.":                             "acme",
-		"Acme B.V.":                             "acme",
-		"The Wiremold Company":                  "wiremold",
-		"Object Computing, Inc. (OCI)":          "objectcomputing",
+		"Rockwell Automation, Inc.":           "rockwellautomation",
+		"Dahua Technology Co, Ltd":            "dahua",
+		"Pilz GmbH & Co. KG (Pilz)":           "pilz",
+		"Daikin Holdings Singapore Pte Ltd":   "daikinholdingssingapore",
+		"SOOIL Developments Co, Ltd.":         "sooildevelopments",
+		"Innokas YhtymÃ¤ Oy":                  "innokasyhtyma",
+		"Trihedral Engineering Limited":       "trihedralengineering",
+		"N.V. Nederlandsche Apparatenfabriek": "nvnederlandscheapparatenfabriek",
+		"Natus Medical, Inc. (Natus)":         "natusmedical",
+		"Acme S.A.":                           "acme",
+		"Acme B.V.":                           "acme",
+		"The Wiremold Company":                "wiremold",
+		"Object Computing, Inc. (OCI)":        "objectcomputing",
 		"LCDS - LeÃ£o Consultoria e Desenvolvimento de Sistemas Ltda ME": "lcds",
 	}
 	for in, want := range tests {
