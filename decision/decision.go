@@ -48,8 +48,8 @@ type Input struct {
 
 // Reason is one thing that drove the decision.
 type Reason struct {
-	// Kind is mandatory-fail, mandatory-review, gate-fail, gate-unknown,
-	// score or tier.
+	// Kind is mandatory-pass, mandatory-fail, mandatory-review, gate-fail,
+	// gate-unknown, score or tier.
 	Kind string `json:"kind"`
 	// Ref names the catalog item or gate concerned.
 	Ref    string `json:"ref,omitempty"`
@@ -101,7 +101,7 @@ func Decide(in Input) Decision {
 
 	declined := false
 	conditionDue := in.AsOf.Plus(p.ConditionDeadline())
-	var mandatoryFail, mandatoryReview []string
+	var mandatoryFail []string
 	for _, v := range in.Verdicts {
 		if !p.IsMandatory(v.ID) {
 			continue
@@ -113,12 +113,26 @@ func Decide(in Input) Decision {
 			d.Reasons = append(d.Reasons, Reason{Kind: "mandatory-fail", Ref: string(v.ID), Effect: "decline",
 				Text: fmt.Sprintf("%s %s is mandatory and fails: %s.", v.ID, v.Title, v.Headline)})
 		case check.NeedsReview:
-			mandatoryReview = append(mandatoryReview, string(v.ID))
 			d.Reasons = append(d.Reasons, Reason{Kind: "mandatory-review", Ref: string(v.ID), Effect: "condition",
 				Text: fmt.Sprintf("%s %s is mandatory and its evidence needs review: %s.", v.ID, v.Title, v.Headline)})
 			d.Conditions = append(d.Conditions, Condition{ID: "C-" + string(v.ID), Ref: string(v.ID), Due: conditionDue,
 				Text: fmt.Sprintf("Provide verified evidence that %s %s is met (%s).", v.ID, v.Title, v.Headline)})
 		}
+	}
+	// A mandatory item with no verdict at all is never silently passed.
+	judged := make(map[protocol.ID]bool, len(in.Verdicts))
+	for _, v := range in.Verdicts {
+		judged[v.ID] = true
+	}
+	for _, id := range p.Mandatory {
+		if judged[id] {
+			continue
+		}
+		judged[id] = true
+		d.Reasons = append(d.Reasons, Reason{Kind: "mandatory-review", Ref: string(id), Effect: "condition",
+			Text: fmt.Sprintf("%s is mandatory but the assessment holds no verdict on it.", id)})
+		d.Conditions = append(d.Conditions, Condition{ID: "C-" + string(id), Ref: string(id), Due: conditionDue,
+			Text: fmt.Sprintf("Have %s assessed and provide verified evidence that it is met.", id)})
 	}
 
 	gateIn := profile.Input{Facts: in.Facts, Status: status, Firm: in.Firm}

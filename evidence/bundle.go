@@ -91,15 +91,15 @@ type Bundle struct {
 
 // Options tune loading.
 type Options struct {
+	// Limits bound the bundle; a limit left at zero takes its value from
+	// DefaultLimits.
 	Limits Limits
 }
 
 // Load reads the bundle in dir. It returns an error that lists every file
 // that is malformed, unsafe or too large; nothing is returned partially.
 func Load(dir string, opts Options) (*Bundle, error) {
-	if opts.Limits == (Limits{}) {
-		opts.Limits = DefaultLimits
-	}
+	opts.Limits = opts.Limits.orDefault()
 	fi, err := os.Stat(dir)
 	if err != nil {
 		return nil, &insurable.Error{Op: opOpen, Kind: insurable.NotExist, Path: dir, Msg: "evidence bundle not found", Err: err}
@@ -196,7 +196,7 @@ func (l *loader) attestation(a *Attestation, doc *yamlDoc, path ...any) {
 		return
 	}
 	a.Ref = doc.ref(append(path, "attestation")...)
-	l.ref(a.Ref, "signature", a.Signature)
+	l.ref(doc.ref(append(path, "attestation", "signature")...), "signature", a.Signature)
 }
 
 func (l *loader) load() {
@@ -316,7 +316,7 @@ func (l *loader) governance() {
 		for i := range br.Reviews {
 			r := &br.Reviews[i]
 			r.Ref = doc.ref("reviews", i)
-			l.ref(r.Ref, "minutes", r.Minutes)
+			l.ref(doc.ref("reviews", i, "minutes"), "minutes", r.Minutes)
 			l.attestation(r.Attestation, doc, "reviews", i)
 		}
 		g.BoardReviews = br.Reviews
@@ -361,7 +361,7 @@ func (l *loader) governance() {
 		for i := range pt.Tests {
 			t := &pt.Tests[i]
 			t.Ref = doc.ref("tests", i)
-			l.ref(t.Ref, "report", t.Report)
+			l.ref(doc.ref("tests", i, "report"), "report", t.Report)
 			for j := range t.Findings {
 				t.Findings[j].Ref = doc.ref("tests", i, "findings", j)
 			}
@@ -381,7 +381,7 @@ func (l *loader) governance() {
 		for i := range as.Assessments {
 			a := &as.Assessments[i]
 			a.Ref = doc.ref("assessments", i)
-			l.ref(a.Ref, "report", a.Report)
+			l.ref(doc.ref("assessments", i, "report"), "report", a.Report)
 		}
 		g.Assessments = as.Assessments
 		if g.Assessments == nil {
@@ -413,7 +413,7 @@ func (l *loader) governance() {
 		for i := range certs.Certifications {
 			c := &certs.Certifications[i]
 			c.Ref = doc.ref("certifications", i)
-			l.ref(c.Ref, "certificate", c.Certificate)
+			l.ref(doc.ref("certifications", i, "certificate"), "certificate", c.Certificate)
 		}
 		g.Certifications = certs.Certifications
 		if g.Certifications == nil {
@@ -427,7 +427,7 @@ func (l *loader) governance() {
 		for i := range sdlc.ThreatModels {
 			tm := &sdlc.ThreatModels[i]
 			tm.Ref = doc.ref("threat_models", i)
-			l.ref(tm.Ref, "document", tm.Document)
+			l.ref(doc.ref("threat_models", i, "document"), "document", tm.Document)
 		}
 		l.attestation(sdlc.Attestation, doc)
 		g.SDLC = &sdlc

@@ -31,6 +31,24 @@ var DefaultLimits = Limits{
 	MaxRecordsInFile: 5_000_000,
 }
 
+// orDefault returns l with every limit left at zero set to its default, so
+// that a caller can tighten one limit without lifting the others to zero.
+func (l Limits) orDefault() Limits {
+	if l.MaxFileBytes <= 0 {
+		l.MaxFileBytes = DefaultLimits.MaxFileBytes
+	}
+	if l.MaxTableBytes <= 0 {
+		l.MaxTableBytes = DefaultLimits.MaxTableBytes
+	}
+	if l.MaxFiles <= 0 {
+		l.MaxFiles = DefaultLimits.MaxFiles
+	}
+	if l.MaxRecordsInFile <= 0 {
+		l.MaxRecordsInFile = DefaultLimits.MaxRecordsInFile
+	}
+	return l
+}
+
 // files reads a bundle directory through an os.Root, which refuses any name
 // that leaves the directory, through ".." or through a symbolic link.
 type files struct {
@@ -55,7 +73,7 @@ func checkRel(name string) error {
 	}
 	for _, part := range strings.Split(name, "/") {
 		if part == ".." {
-			return errors.New("a path may not climb out of the bundle with ..")
+			return errors.New(`a path may not climb out of the bundle with ".."`)
 		}
 	}
 	return nil
@@ -126,6 +144,11 @@ func (f *files) list(dir string, exts ...string) ([]string, error) {
 	err := fs.WalkDir(f.root.FS(), dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return openError(p, err)
+		}
+		if d.IsDir() && p != dir && strings.HasPrefix(d.Name(), ".") {
+			// Hidden folders are not evidence, and the digest leaves them
+			// out; reading them would let unhashed files sway the result.
+			return fs.SkipDir
 		}
 		if d.Type()&fs.ModeSymlink != 0 {
 			// os.Root refuses links that leave the bundle; links inside it

@@ -168,7 +168,7 @@ func parseInventoryYAML(name string, data []byte, limits Limits) ([]Asset, error
 		return nil, err
 	}
 	if len(inv.Assets) > limits.MaxRecordsInFile {
-		return nil, insurable.FileError(opOpen, insurable.TooLarge, name, 0, "more than %d assets", limits.MaxRecordsInFile)
+		return nil, insurable.FileError(opOpen, insurable.TooLarge, name, doc.ref("assets", limits.MaxRecordsInFile).Line, "more than %d assets", limits.MaxRecordsInFile)
 	}
 	for i := range inv.Assets {
 		a := &inv.Assets[i]

@@ -117,6 +117,10 @@ func sniffComma(data []byte) rune {
 func csvError(name string, err error) error {
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
+		if pe.StartLine != pe.Line {
+			// An open quote runs on: point at the record it started.
+			return insurable.FileError(opOpen, insurable.Invalid, name, pe.StartLine, "malformed CSV: %v (a quoted field that starts in this record runs to line %d)", pe.Err, pe.Line)
+		}
 		return insurable.FileError(opOpen, insurable.Invalid, name, pe.Line, "malformed CSV: %v", pe.Err)
 	}
 	return insurable.FileError(opOpen, insurable.Invalid, name, 0, "malformed CSV: %v", err)
@@ -134,7 +138,8 @@ func (t *table) next() (row, error) {
 			return row{}, csvError(t.name, err)
 		}
 		line, _ := t.r.FieldPos(0)
-		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
+		if blank(rec) {
+			// Spreadsheets often export trailing rows of empty cells.
 			continue
 		}
 		t.rows++
@@ -146,6 +151,16 @@ func (t *table) next() (row, error) {
 		}
 		return row{t: t, rec: rec, line: line}, nil
 	}
+}
+
+// blank reports whether every cell of a record is empty or white space.
+func blank(rec []string) bool {
+	for _, c := range rec {
+		if strings.TrimSpace(c) != "" {
+			return false
+		}
+	}
+	return true
 }
 
 // row is one record of a table.
@@ -163,10 +178,6 @@ func (r row) get(col string) string {
 		return ""
 	}
 	return strings.TrimSpace(r.rec[i])
-}
-
-func (r row) ref(col string) Ref {
-	return Ref{File: r.t.name, Line: r.line, Field: col}
 }
 
 func (r row) errorf(col, format string, args ...any) error {

@@ -10,10 +10,13 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -93,8 +96,8 @@ type Profile struct {
 	Description string `yaml:"description" json:"description"`
 	// Catalog names the Protocol catalog and the major version the profile
 	// was written for, as "iiot-ssdp@1".
-	Catalog   string               `yaml:"catalog" json:"catalog"`
-	Mandatory []protocol.ID        `yaml:"mandatory" json:"mandatory"`
+	Catalog   string                  `yaml:"catalog" json:"catalog"`
+	Mandatory []protocol.ID           `yaml:"mandatory" json:"mandatory"`
 	Weights   map[protocol.ID]float64 `yaml:"weights" json:"weights"`
 	// NeedsReviewCredit is the share of an item's weight that a
 	// needs-review verdict earns (0 to 1).
@@ -167,21 +170,33 @@ var (
 	gateID    = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
 )
 
-// Parse reads a profile from YAML; name is used in errors.
+// Parse reads a profile from YAML; name is used in errors. Every error is an
+// *insurable.Error of kind Invalid naming the file, and the line where the
+// problem can be pinned to one.
 func Parse(name string, data []byte, cat *protocol.Catalog) (*Profile, error) {
 	const op insurable.Op = "profile.Parse"
 	var p Profile
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&p); err != nil {
-		return nil, &insurable.Error{Op: op, Kind: insurable.Invalid, Path: name, Msg: "malformed profile", Err: err}
+		if errors.Is(err, io.EOF) {
+			return nil, insurable.FileError(op, insurable.Invalid, name, 0, "the profile is empty")
+		}
+		return nil, &insurable.Error{Op: op, Kind: insurable.Invalid, Path: name, Line: evidence.YAMLErrorLine(data, err), Msg: "malformed profile", Err: err}
+	}
+	var extra yaml.Node
+	switch err := dec.Decode(&extra); {
+	case err == nil:
+		return nil, insurable.FileError(op, insurable.Invalid, name, extra.Line, "holds more than one YAML document; a profile is one")
+	case !errors.Is(err, io.EOF):
+		return nil, &insurable.Error{Op: op, Kind: insurable.Invalid, Path: name, Line: evidence.YAMLErrorLine(data, err), Msg: "malformed profile", Err: err}
 	}
 	var root yaml.Node
 	_ = yaml.Unmarshal(data, &root)
 	if err := p.validate(cat, &root); err != nil {
-		var pe *posError
 		line := 0
-		if ok := asPos(err, &pe); ok {
+		var pe *posError
+		if errors.As(err, &pe) {
 			line = pe.line
 		}
 		return nil, &insurable.Error{Op: op, Kind: insurable.Invalid, Path: name, Line: line, Err: err}
@@ -191,6 +206,7 @@ func Parse(name string, data []byte, cat *protocol.Catalog) (*Profile, error) {
 	return &p, nil
 }
 
+// posError is a validation error and the line it concerns.
 type posError struct {
 	line int
 	err  error
@@ -198,129 +214,155 @@ type posError struct {
 
 func (e *posError) Error() string { return e.err.Error() }
 
-func asPos(err error, pe **posError) bool {
-	e, ok := err.(*posError)
-	if ok {
-		*pe = e
-	}
-	return ok
-}
-
-// gateLine finds the line of gate i in the profile's YAML.
-func gateLine(root *yaml.Node, i int) int {
+// nodeLine finds the line of the node at path (map keys as strings, list
+// indexes as ints) in the profile's YAML, or of the deepest node on the way
+// that exists; 0 when there is none.
+func nodeLine(root *yaml.Node, path ...any) int {
 	n := root
 	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
 		n = n.Content[0]
 	}
-	for j := 0; j+1 < len(n.Content); j += 2 {
-		if n.Content[j].Value == "gates" && n.Content[j+1].Kind == yaml.SequenceNode && i < len(n.Content[j+1].Content) {
-			return n.Content[j+1].Content[i].Line
+	line := n.Line
+	for _, step := range path {
+		var next *yaml.Node
+		switch k := step.(type) {
+		case string:
+			if n.Kind == yaml.MappingNode {
+				for j := 0; j+1 < len(n.Content); j += 2 {
+					if n.Content[j].Value == k {
+						next = n.Content[j+1]
+					}
+				}
+			}
+		case int:
+			if n.Kind == yaml.SequenceNode && k >= 0 && k < len(n.Content) {
+				next = n.Content[k]
+			}
 		}
+		if next == nil {
+			break
+		}
+		n, line = next, next.Line
 	}
-	return 0
+	return line
 }
 
 func (p *Profile) validate(cat *protocol.Catalog, root *yaml.Node) error {
+	at := func(path ...any) func(format string, args ...any) error {
+		return func(format string, args ...any) error {
+			return &posError{nodeLine(root, path...), fmt.Errorf(format, args...)}
+		}
+	}
 	if p.ID == "" || p.Title == "" {
-		return fmt.Errorf("id and title are required")
+		return at()("id and title are required")
 	}
 	if !semver.MatchString(p.Version) {
-		return fmt.Errorf("version %q is not a semantic version such as 1.0.0", p.Version)
+		return at("version")("version %q is not a semantic version such as 1.0.0", p.Version)
 	}
 	m := catalogRe.FindStringSubmatch(p.Catalog)
 	if m == nil {
-		return fmt.Errorf("catalog %q: write it as <catalog-id>@<major>, e.g. %s@%s", p.Catalog, cat.ID, strings.Split(cat.Version, ".")[0])
+		return at("catalog")("catalog %q: write it as <catalog-id>@<major>, e.g. %s@%s", p.Catalog, cat.ID, strings.Split(cat.Version, ".")[0])
 	}
 	if m[1] != cat.ID || m[2] != strings.Split(cat.Version, ".")[0] {
-		return fmt.Errorf("profile is written for catalog %s but this binary embeds %s %s", p.Catalog, cat.ID, cat.Version)
+		return at("catalog")("profile is written for catalog %s but this binary embeds %s %s", p.Catalog, cat.ID, cat.Version)
 	}
 	p.mandatory = map[protocol.ID]bool{}
-	for _, id := range p.Mandatory {
+	for i, id := range p.Mandatory {
 		if _, ok := cat.Item(id); !ok {
-			return fmt.Errorf("mandatory: %q is not a catalog item", id)
+			return at("mandatory", i)("mandatory: %q is not a catalog item", id)
 		}
 		p.mandatory[id] = true
 	}
-	for id, w := range p.Weights {
+	for _, id := range sortedKeys(p.Weights) {
 		if _, ok := cat.Item(id); !ok {
-			return fmt.Errorf("weights: %q is not a catalog item", id)
+			return at("weights", string(id))("weights: %q is not a catalog item", id)
 		}
-		if w < 0 || w > 100 {
-			return fmt.Errorf("weights: %s has weight %v; use 0 to 100", id, w)
+		if w := p.Weights[id]; w < 0 || w > 100 {
+			return at("weights", string(id))("weights: %s has weight %v; use 0 to 100", id, w)
 		}
 	}
 	if p.NeedsReviewCredit < 0 || p.NeedsReviewCredit > 1 {
-		return fmt.Errorf("needs_review_credit %v must be between 0 and 1", p.NeedsReviewCredit)
+		return at("needs_review_credit")("needs_review_credit %v must be between 0 and 1", p.NeedsReviewCredit)
 	}
 	if p.DeclineBelow < 0 || p.DeclineBelow > 1 {
-		return fmt.Errorf("decline_below %v must be between 0 and 1", p.DeclineBelow)
+		return at("decline_below")("decline_below %v must be between 0 and 1", p.DeclineBelow)
 	}
 	if len(p.Tiers) == 0 {
-		return fmt.Errorf("tiers: at least one tier is required")
+		return at("tiers")("tiers: at least one tier is required")
 	}
 	for i, t := range p.Tiers {
 		if t.Tier == "" || t.MinScore < 0 || t.MinScore > 1 {
-			return fmt.Errorf("tiers[%d]: a tier needs a name and a min_score between 0 and 1", i)
+			return at("tiers", i)("tiers[%d]: a tier needs a name and a min_score between 0 and 1", i)
 		}
 		if i > 0 && t.MinScore >= p.Tiers[i-1].MinScore {
-			return fmt.Errorf("tiers: list them from best to worst with falling min_score (%s after %s)", t.Tier, p.Tiers[i-1].Tier)
+			return at("tiers", i)("tiers: list them from best to worst with falling min_score (%s after %s)", t.Tier, p.Tiers[i-1].Tier)
 		}
 	}
 	if last := p.Tiers[len(p.Tiers)-1]; last.MinScore > p.DeclineBelow {
-		return fmt.Errorf("tiers: the lowest tier %s starts at %v, above decline_below %v, leaving scores with no tier", last.Tier, last.MinScore, p.DeclineBelow)
+		return at("tiers", len(p.Tiers)-1)("tiers: the lowest tier %s starts at %v, above decline_below %v, leaving scores with no tier", last.Tier, last.MinScore, p.DeclineBelow)
 	}
 	seen := map[string]bool{}
 	for i := range p.Gates {
 		g := &p.Gates[i]
-		line := gateLine(root, i)
 		if !gateID.MatchString(g.ID) || seen[g.ID] {
-			return &posError{line, fmt.Errorf("gates[%d]: id %q must be unique, lower case, letters, digits and dashes", i, g.ID)}
+			return at("gates", i, "id")("gates[%d]: id %q must be unique, lower case, letters, digits and dashes", i, g.ID)
 		}
 		seen[g.ID] = true
 		if g.Effect != Decline && g.Effect != Condition {
-			return &posError{line, fmt.Errorf("gate %s: effect %q is neither decline nor condition", g.ID, g.Effect)}
+			return at("gates", i, "effect")("gate %s: effect %q is neither decline nor condition", g.ID, g.Effect)
 		}
 		prg, err := compile(g.Expr)
 		if err != nil {
-			return &posError{line, fmt.Errorf("gate %s: %v", g.ID, err)}
+			return at("gates", i, "expr")("gate %s: %v", g.ID, err)
 		}
 		g.program = prg
 	}
-	for sev := range p.Deadlines.Remediation {
+	for _, sev := range sortedKeys(p.Deadlines.Remediation) {
 		if sev.Rank() < 0 {
-			return fmt.Errorf("deadlines.remediation: %q is not a severity", sev)
+			return at("deadlines", "remediation")("deadlines.remediation: %q is not a severity", sev)
 		}
 	}
-	for sev := range p.Deadlines.CVDFix {
+	for _, sev := range sortedKeys(p.Deadlines.CVDFix) {
 		if sev.Rank() < 0 {
-			return fmt.Errorf("deadlines.cvd_fix: %q is not a severity", sev)
+			return at("deadlines", "cvd_fix")("deadlines.cvd_fix: %q is not a severity", sev)
 		}
 	}
-	std := func(where string, ids []protocol.StandardID) error {
-		for _, s := range ids {
+	std := func(where string, ids []protocol.StandardID, path ...any) error {
+		for i, s := range ids {
 			if _, ok := cat.Standard(s); !ok {
-				return fmt.Errorf("%s: %q is not a standard the catalog maps to", where, s)
+				return at(append(path, i)...)("%s: %q is not a standard the catalog maps to", where, s)
 			}
 		}
 		return nil
 	}
-	if err := std("standards.default", p.Standards.Default); err != nil {
+	if err := std("standards.default", p.Standards.Default, "standards", "default"); err != nil {
 		return err
 	}
-	for _, ind := range p.Standards.Industries {
+	for i, ind := range p.Standards.Industries {
 		if len(ind.NAICS) == 0 {
-			return fmt.Errorf("standards.industries %q: list the NAICS code prefixes it covers", ind.Name)
+			return at("standards", "industries", i)("standards.industries %q: list the NAICS code prefixes it covers", ind.Name)
 		}
-		for _, code := range ind.NAICS {
+		for j, code := range ind.NAICS {
 			if code == "" || strings.Trim(code, "0123456789") != "" {
-				return fmt.Errorf("standards.industries %q: %q is not a NAICS code prefix", ind.Name, code)
+				return at("standards", "industries", i, "naics", j)("standards.industries %q: %q is not a NAICS code prefix", ind.Name, code)
 			}
 		}
-		if err := std("standards.industries "+ind.Name, ind.Standards); err != nil {
+		if err := std("standards.industries "+ind.Name, ind.Standards, "standards", "industries", i, "standards"); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// sortedKeys returns a map's keys in order, so that the first problem
+// reported is always the same one.
+func sortedKeys[K ~string, V any](m map[K]V) []K {
+	keys := make([]K, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
 }
 
 // Digest is the SHA-256 of the profile's source.
