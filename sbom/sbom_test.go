@@ -40,7 +40,7 @@ func TestCycloneDXConformance(t *testing.T) {
 func TestValidateCycloneDXRules(t *testing.T) {
 	base := `{"bomFormat":"CycloneDX","specVersion":"1.6","version":1,"components":[{"type":"library","name":"a","bom-ref":"a"},{"type":"library","name":"b","bom-ref":"%s"}]%s}`
 	tests := map[string]struct{ doc, want string }{
-		"duplicate bom-ref": {strings.Replace(strings.Replace(base, "%s", "a", 1), "%s", "", 1), `bom-ref "a" is given to two components`},
+		"duplicate bom-ref":   {strings.Replace(strings.Replace(base, "%s", "a", 1), "%s", "", 1), `bom-ref "a" is given to two components`},
 		"dangling dependency": {strings.Replace(strings.Replace(base, "%s", "b", 1), "%s", `,"dependencies":[{"ref":"a","dependsOn":["zzz"]}]`, 1), `"zzz" names no component`},
 		"unsupported version": {`{"bomFormat":"CycloneDX","specVersion":"2.0","version":1}`, `specVersion "2.0" is not supported`},
 		"bad timestamp":       {`{"bomFormat":"CycloneDX","specVersion":"1.4","version":1,"metadata":{"timestamp":"noon"}}`, "/metadata/timestamp"},
