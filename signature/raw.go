@@ -31,7 +31,7 @@ func verifyRaw(artifact []byte, sig Signature, v *pki.Verifier) Result {
 	}
 	r := Result{Signer: signer, Chain: chain}
 	for _, candidate := range rawCandidates(sig.Data) {
-		if checkRaw(signer.PublicKey, artifact, candidate) {
+		if VerifyRaw(signer.PublicKey, artifact, candidate) {
 			r.Status = Valid
 			return r
 		}
@@ -52,9 +52,10 @@ func rawCandidates(data []byte) [][]byte {
 	return out
 }
 
-// checkRaw reports whether sig is a signature of msg by pub in any of the
-// schemes openssl dgst and pkeyutl produce.
-func checkRaw(pub any, msg, sig []byte) bool {
+// VerifyRaw reports whether sig is a signature of msg by pub in any of the
+// schemes openssl dgst and pkeyutl produce: RSA PKCS#1 v1.5 or PSS and ECDSA
+// over the SHA-256, SHA-384 or SHA-512 of msg, and Ed25519 over msg itself.
+func VerifyRaw(pub any, msg, sig []byte) bool {
 	switch k := pub.(type) {
 	case ed25519.PublicKey:
 		return ed25519.Verify(k, msg, sig)
