@@ -85,12 +85,29 @@ type Certificate struct {
 	ChainValid bool   `json:"chain_valid"`
 	ChainError string `json:"chain_error,omitempty"`
 	TrustRoot  string `json:"trust_root,omitempty"` // "firm" or "system"
+
+	// Added by insurable probe; optional for other scanners.
+
+	SHA256             string   `json:"sha256,omitempty"`              // of the leaf's DER
+	SignatureAlgorithm string   `json:"signature_algorithm,omitempty"` // of the leaf, as Go names it
+	DNSNames           []string `json:"dns_names,omitempty"`
+	IPAddresses        []string `json:"ip_addresses,omitempty"`
+	Chain              []string `json:"chain,omitempty"` // subjects of the other certificates the server sent, in its order
+	SelfSigned         bool     `json:"self_signed,omitempty"`
+	Expired            bool     `json:"expired,omitempty"`
+	// NameMatch tells whether the leaf names the host probed (nil when not
+	// checked).
+	NameMatch *bool `json:"name_match,omitempty"`
 }
 
 // MQTTResult is what an MQTT probe found.
 type MQTTResult struct {
 	Anonymous bool `json:"anonymous"`
 	TLS       bool `json:"tls"`
+	// ReturnCode is the CONNACK return code of an MQTT 3.1.1 CONNECT
+	// without credentials (0 accepted, 4 bad user name or password, 5 not
+	// authorised). Added by insurable probe.
+	ReturnCode int `json:"return_code,omitempty"`
 }
 
 // OPCUAResult is what an OPC UA GetEndpoints call returned.
@@ -111,6 +128,9 @@ type OPCUAEndpoint struct {
 type ModbusResult struct {
 	UnauthenticatedRead bool              `json:"unauthenticated_read"`
 	DeviceID            map[string]string `json:"device_id,omitempty"`
+	// Added by insurable probe; optional for other scanners.
+	UnitID   int    `json:"unit_id,omitempty"`  // the unit identifier asked
+	Function string `json:"function,omitempty"` // the read answered: "43/14" or "3"
 }
 
 // SSHResult is what an SSH handshake offered.
@@ -121,6 +141,9 @@ type SSHResult struct {
 	Ciphers      []string `json:"ciphers"`
 	MACs         []string `json:"macs"`
 	PasswordAuth bool     `json:"password_auth"`
+	// Added by insurable probe; optional for other scanners.
+	HostKey            string `json:"host_key,omitempty"`             // type of the host key the handshake used
+	HostKeyFingerprint string `json:"host_key_fingerprint,omitempty"` // SHA256:… as ssh-keygen -l prints it
 }
 
 // HTTPResult is what an HTTP probe found.
@@ -130,6 +153,10 @@ type HTTPResult struct {
 	LoginPage          bool     `json:"login_page"`
 	DefaultCredentials []string `json:"default_credentials,omitempty"` // user names whose default password worked
 	MissingHeaders     []string `json:"missing_headers,omitempty"`
+	// Added by insurable probe; optional for other scanners.
+	Status             int    `json:"status,omitempty"`              // of the front page (after one redirect on the same endpoint)
+	AuthScheme         string `json:"auth_scheme,omitempty"`         // basic, digest, form, …, when the page asks for a login
+	CredentialAttempts int    `json:"credential_attempts,omitempty"` // default credentials tried
 }
 
 // Parse reads and validates a scan results file.

@@ -33,6 +33,7 @@ Start with:
 		a.protocolCommand(),
 		a.demoCommand(),
 		a.versionCommand(),
+		a.probeCommand(),
 	)
 	root.AddCommand(a.vulnerabilityCommands()...)
 	root.AddCommand(a.cryptoCommands()...)
