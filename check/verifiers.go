@@ -70,6 +70,34 @@ type VulnerabilityMatch struct {
 	FixAvailable bool // a vendor fix exists (remediation vendor_fix, or a fixed version)
 	NoFixPlanned bool // the vendor will not fix it (end of life)
 	Ref          evidence.Ref
+
+	// Product is the advisory's name for the product that matched, and
+	// ProductID its id in the advisory.
+	Product   string
+	ProductID string
+	// Version is the asset's version as the inventory gives it.
+	Version string
+	// FixedIn is the first fixed version, when the advisory says ("< V4.3.8"
+	// gives V4.3.8).
+	FixedIn string
+	// Published is the advisory's initial release date, from which patch
+	// latency is measured.
+	Published evidence.Date
+	// Reason says why the status is unknown (the advisory's range or the
+	// asset's version could not be read), for the reviewer.
+	Reason string
+	// Unparsed is set when the status is unknown because the advisory's
+	// version range could not be read.
+	Unparsed bool
+	// Ransomware is set when KEV records known ransomware campaign use.
+	Ransomware bool
+	// EPSS is the CVE's exploit prediction score, when scores were given.
+	EPSS float64
+	// For a component of an SBOM (rather than an inventoried asset), SBOM
+	// names the file and Component the component's package URL; AssetID is
+	// then empty and AdvisoryID is the OSV record's id.
+	SBOM      string
+	Component string
 }
 
 // SBOMSummary describes one SBOM file.
@@ -86,6 +114,14 @@ type SBOMSummary struct {
 	Components int
 	Specific   int // components with a purl or CPE and a version
 	Suppliers  int // components naming a supplier
+
+	// Format is CycloneDX or SPDX, SpecVersion its version.
+	Format      string
+	SpecVersion string
+	// Vulnerabilities counts component–vulnerability pairs found in OSV
+	// records, after VEX; Suppressed those a VEX statement set aside.
+	Vulnerabilities int
+	Suppressed      int
 }
 
 // CertificateVerifier validates device certificates against the firm's root.

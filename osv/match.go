@@ -174,3 +174,26 @@ func rangeContains(r Range, version string) bool {
 	}
 	return affected
 }
+
+// FixedVersion returns the lowest version above p's that a range of the
+// record names as fixed for the package, or "" when there is none (no fix,
+// or only a last_affected bound).
+func FixedVersion(r *Record, p Package) string {
+	best := ""
+	for _, a := range r.Affected {
+		if a.Ecosystem != p.Ecosystem || a.Name != p.Name {
+			continue
+		}
+		for _, rg := range a.Ranges {
+			for _, e := range rg.Events {
+				if e.Fixed == "" || p.Version != "" && CompareSemver(e.Fixed, p.Version) <= 0 {
+					continue
+				}
+				if best == "" || CompareSemver(e.Fixed, best) < 0 {
+					best = e.Fixed
+				}
+			}
+		}
+	}
+	return best
+}

@@ -23,6 +23,9 @@ type Finding struct {
 	// Severity is the record's first CVSS vector, or its database
 	// severity when it gives none.
 	Severity string `json:"severity,omitempty"`
+	// FixedIn is the lowest fixed version above the component's, when the
+	// record names one.
+	FixedIn string `json:"fixed_in,omitempty"`
 	// SuppressedBy names the VEX statement that declared the component
 	// not affected, for suppressed findings.
 	SuppressedBy string `json:"suppressed_by,omitempty"`
@@ -154,7 +157,7 @@ func Match(docs []*Document, ix *osv.Index, vex *VEX) *Result {
 			seen[k] = true
 			res.Packages++
 			for _, r := range ix.Match(pkg) {
-				f := Finding{SBOM: d.File, PURL: c.PURL, Name: pkg.Name, Version: pkg.Version, Ecosystem: pkg.Ecosystem, ID: r.ID, Aliases: slices.Clone(r.Aliases), Summary: r.Summary, Severity: recordSeverity(r)}
+				f := Finding{SBOM: d.File, PURL: c.PURL, Name: pkg.Name, Version: pkg.Version, Ecosystem: pkg.Ecosystem, ID: r.ID, Aliases: slices.Clone(r.Aliases), Summary: r.Summary, Severity: recordSeverity(r), FixedIn: osv.FixedVersion(r, pkg)}
 				if f.Aliases == nil {
 					f.Aliases = []string{}
 				}

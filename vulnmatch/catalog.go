@@ -1,6 +1,7 @@
 package vulnmatch
 
 import (
+	"hash/maphash"
 	"slices"
 	"strings"
 	"sync"
@@ -20,25 +21,37 @@ const (
 // Match is one vulnerability of one advisory that affects (or may affect)
 // an asset.
 type Match struct {
-	AdvisoryID string `json:"advisory_id"`
-	// CVE is the vulnerability's CVE id, or its first other id when it
-	// has none.
-	CVE string `json:"cve"`
+	// MatchInfo is what the match owes to the advisory and the feeds; it
+	// is shared by every asset the same product and vulnerability match,
+	// and must not be modified.
+	*MatchInfo
 	// Status is affected, unknown (a person must look: the advisory's
 	// version range or the asset's version could not be read) or
 	// under-investigation.
 	Status string `json:"status"`
 	// Reason says why the status is unknown, or what was ignored in the
 	// advisory's range to read it.
-	Reason    string `json:"reason,omitempty"`
+	Reason string `json:"reason,omitempty"`
+	// MatchedBy says how the asset and the product met: identifier, name,
+	// base name, name without version, name without brand.
+	MatchedBy string `json:"matched_by"`
+	// Unparsed is set when the status is unknown because the advisory's
+	// range could not be read.
+	Unparsed bool `json:"unparsed,omitempty"`
+}
+
+// MatchInfo is the part of a match that depends on the advisory, the
+// product and the feeds, not on the asset.
+type MatchInfo struct {
+	AdvisoryID string `json:"advisory_id"`
+	// CVE is the vulnerability's CVE id, or its first other id when it
+	// has none.
+	CVE       string `json:"cve"`
 	ProductID string `json:"product_id"`
 	Product   string `json:"product"`
 	// Versions is the advisory's version or range text for the product.
-	Versions string `json:"versions,omitempty"`
-	// MatchedBy says how the asset and the product met: identifier, name,
-	// base name, name without version, name without brand.
-	MatchedBy string  `json:"matched_by"`
-	CVSS      float64 `json:"cvss"`
+	Versions string  `json:"versions,omitempty"`
+	CVSS     float64 `json:"cvss"`
 	// CVSSVersion is "3.1", "3.0" or "2.0"; empty when the advisory scores
 	// nothing.
 	CVSSVersion string `json:"cvss_version,omitempty"`
@@ -60,9 +73,11 @@ type Match struct {
 	FixedIn string `json:"fixed_in,omitempty"`
 	// Published is the advisory's initial release date.
 	Published string `json:"published,omitempty"`
-	// Unparsed is set when the status is unknown because the advisory's
-	// range could not be read.
-	Unparsed bool `json:"unparsed,omitempty"`
+	// Note says what was ignored in the advisory's range to read it; it
+	// becomes the match's Reason.
+	Note string `json:"-"`
+
+	unparsedReason string
 }
 
 // Feeds are the enrichments applied to every match.
@@ -78,13 +93,22 @@ type Catalog struct {
 	index map[string][]productRef
 	feeds Feeds
 
-	memo memo
+	// targets remembers what each asset description meets, by the
+	// description as written and by its normalised form.
+	targets    memo[description, *target]
+	normalised memo[string, *target]
+	versions   memo[string, parsedVersion]
 }
 
 // compiled is an advisory prepared for matching.
 type compiled struct {
 	a        *advisory.Advisory
 	products []compiledProduct
+
+	once sync.Once
+	// tmpl[p][v] is the match of product p for vulnerability v, less what
+	// depends on the asset; built on first use.
+	tmpl [][]*MatchInfo
 }
 
 type compiledProduct struct {
@@ -186,20 +210,93 @@ func versionSpec(p *advisory.Product) (Range, bool) {
 // Match returns the vulnerabilities that affect the asset, or may: status
 // unknown when the advisory's range or the asset's version cannot be read,
 // so that nothing is silently dropped. The result is sorted by advisory,
-// CVE and product, and shared between assets with the same vendor, product,
-// model, version, CPE and purl: callers must not modify it.
+// CVE and product.
 func (c *Catalog) Match(a *Asset) []Match {
-	key := memoKey(a)
-	if m, ok := c.memo.get(key); ok {
-		return m
-	}
-	m := c.match(a)
-	c.memo.put(key, m)
-	return m
+	return c.AppendMatches(nil, a)
 }
 
-func memoKey(a *Asset) string {
-	return strings.Join([]string{a.Vendor, a.Product, a.Model, a.Version, a.CPE, a.PURL}, "\x00")
+// AppendMatches appends the matches of an asset to dst, as Match returns
+// them, and returns the extended slice; reusing dst saves allocations when
+// matching a large inventory.
+func (c *Catalog) AppendMatches(dst []Match, a *Asset) []Match {
+	t := c.target(a)
+	if len(t.groups) == 0 {
+		return dst
+	}
+	version := assetVersion(a)
+	pv := c.parseVersion(version)
+	start := len(dst)
+	for _, g := range t.groups {
+		dst = evaluate(dst, c.advs[g.adv], g.cands, pv.v, pv.ok, version, c.feeds)
+	}
+	sortMatches(dst[start:])
+	return dst
+}
+
+// Matcher matches assets against a catalogue with caches of its own, so
+// that a goroutine matching a large inventory neither locks nor hashes
+// twice; the catalogue's shared caches back it. A Matcher is not safe for
+// concurrent use: give each goroutine its own.
+type Matcher struct {
+	c        *Catalog
+	targets  map[description]*target
+	versions map[string]parsedVersion
+}
+
+// Matcher returns a new matcher on the catalogue.
+func (c *Catalog) Matcher() *Matcher {
+	return &Matcher{c: c, targets: map[description]*target{}, versions: map[string]parsedVersion{}}
+}
+
+// AppendMatches is Catalog.AppendMatches.
+func (m *Matcher) AppendMatches(dst []Match, a *Asset) []Match {
+	raw := description{a.Vendor, a.Product, a.Model, a.CPE, a.PURL}
+	t, ok := m.targets[raw]
+	if !ok {
+		t = m.c.target(a)
+		m.targets[raw] = t
+	}
+	if len(t.groups) == 0 {
+		return dst
+	}
+	version := assetVersion(a)
+	pv, ok := m.versions[version]
+	if !ok {
+		pv = m.c.parseVersion(version)
+		m.versions[version] = pv
+	}
+	start := len(dst)
+	for _, g := range t.groups {
+		dst = evaluate(dst, m.c.advs[g.adv], g.cands, pv.v, pv.ok, version, m.c.feeds)
+	}
+	sortMatches(dst[start:])
+	return dst
+}
+
+type parsedVersion struct {
+	v  Version
+	ok bool
+}
+
+func (c *Catalog) parseVersion(s string) parsedVersion {
+	if pv, ok := c.versions.get(s); ok {
+		return pv
+	}
+	v, ok := ParseVersion(s)
+	pv := parsedVersion{v: v, ok: ok}
+	c.versions.put(s, pv)
+	return pv
+}
+
+// target is what an asset description (vendor, product, model, CPE, purl)
+// meets in the catalogue: per advisory, the products at the best tier.
+type target struct {
+	groups []advGroup
+}
+
+type advGroup struct {
+	adv   int32
+	cands []candidate
 }
 
 // candidate is a product that an asset met, at a tier.
@@ -209,44 +306,71 @@ type candidate struct {
 	version   []string
 }
 
-func (c *Catalog) match(a *Asset) []Match {
+// description is an asset less its id and version.
+type description struct {
+	vendor, product, model, cpe, purl string
+}
+
+func (c *Catalog) target(a *Asset) *target {
+	raw := description{a.Vendor, a.Product, a.Model, a.CPE, a.PURL}
+	if t, ok := c.targets.get(raw); ok {
+		return t
+	}
+	key := descKey(a)
+	if t, ok := c.normalised.get(key); ok {
+		c.targets.put(raw, t)
+		return t
+	}
+	t := &target{}
 	var cands []candidate
 	for _, k := range assetLookupKeys(a) {
 		for _, r := range c.index[k.key] {
 			cands = append(cands, candidate{adv: r.adv, prod: r.prod, tier: max(k.tier, r.tier), version: r.version})
 		}
 	}
-	if len(cands) == 0 {
-		return nil
-	}
-	version := assetVersion(a)
-	v, vok := ParseVersion(version)
+	t.groups = groupCandidates(cands, func(cd candidate) int32 { return cd.adv })
+	c.normalised.put(key, t)
+	c.targets.put(raw, t)
+	return t
+}
+
+// groupCandidates sorts candidates by group (advisory, or asset group) and
+// keeps, within each group, only those at the best tier.
+func groupCandidates(cands []candidate, group func(candidate) int32) []advGroup {
 	slices.SortFunc(cands, func(x, y candidate) int {
-		if x.adv != y.adv {
-			return int(x.adv - y.adv)
+		if gx, gy := group(x), group(y); gx != gy {
+			return int(gx - gy)
 		}
 		if x.tier != y.tier {
 			return int(x.tier) - int(y.tier)
 		}
 		return int(x.prod - y.prod)
 	})
-	var out []Match
+	var out []advGroup
 	for i := 0; i < len(cands); {
+		g := group(cands[i])
 		j := i
-		for j < len(cands) && cands[j].adv == cands[i].adv {
+		for j < len(cands) && group(cands[j]) == g {
 			j++
 		}
-		// Only the best tier within an advisory counts.
-		best := cands[i].tier
 		k := i
-		for k < j && cands[k].tier == best {
+		for k < j && cands[k].tier == cands[i].tier {
 			k++
 		}
-		out = append(out, evaluate(c.advs[cands[i].adv], cands[i:k], v, vok, version, c.feeds)...)
+		out = append(out, advGroup{adv: g, cands: slices.Clip(cands[i:k])})
 		i = j
 	}
-	sortMatches(out)
 	return out
+}
+
+// descKey identifies an asset description for the memo: vendors that
+// normalise alike share an entry.
+func descKey(a *Asset) string {
+	return strings.Join([]string{NormalizeVendor(a.Vendor).id, a.Product, a.Model, a.CPE, a.PURL}, "\x00")
+}
+
+func memoKey(a *Asset) string {
+	return strings.Join([]string{a.Vendor, a.Product, a.Model, a.Version, a.CPE, a.PURL}, "\x00")
 }
 
 // assetVersion returns the asset's version, or the version its CPE or purl
@@ -265,13 +389,15 @@ func assetVersion(a *Asset) string {
 }
 
 // evaluate decides, for each vulnerability of an advisory, the status of
-// an asset that met the candidate products.
-func evaluate(ca *compiled, cands []candidate, v Version, vok bool, version string, feeds Feeds) []Match {
+// an asset that met the candidate products, and appends the matches.
+func evaluate(dst []Match, ca *compiled, cands []candidate, v Version, vok bool, version string, feeds Feeds) []Match {
 	type seen struct {
 		prod    int32
 		verdict Verdict
+		tier    Tier
 	}
-	verdicts := make([]seen, 0, len(cands))
+	var buf [16]seen
+	verdicts := buf[:0]
 	for _, cd := range cands {
 		if cd.tier == TierNoVersion && !versionStartsWith(v, vok, cd.version) {
 			continue
@@ -279,24 +405,27 @@ func evaluate(ca *compiled, cands []candidate, v Version, vok bool, version stri
 		if slices.ContainsFunc(verdicts, func(s seen) bool { return s.prod == cd.prod }) {
 			continue
 		}
-		verdicts = append(verdicts, seen{prod: cd.prod, verdict: ca.products[cd.prod].spec.Contains(v, vok)})
+		verdicts = append(verdicts, seen{prod: cd.prod, verdict: ca.products[cd.prod].spec.Contains(v, vok), tier: cd.tier})
 	}
-	var out []Match
+	if len(verdicts) == 0 {
+		return dst
+	}
+	ca.once.Do(func() { ca.buildTemplates(feeds) })
 	for vi := range ca.a.Vulns {
-		var affIn, affUnknown, spared, invIn, invUnknown = -1, -1, false, -1, -1
-		exactSpared := false
-		for _, s := range verdicts {
+		affIn, affUnknown, invIn, invUnknown := -1, -1, -1, -1
+		spared, exactSpared := false, false
+		for i, s := range verdicts {
 			cp := &ca.products[s.prod]
 			switch cp.status[vi] {
 			case stAffected:
 				switch s.verdict {
 				case Inside:
 					if affIn < 0 {
-						affIn = int(s.prod)
+						affIn = i
 					}
 				case Undecided:
 					if affUnknown < 0 {
-						affUnknown = int(s.prod)
+						affUnknown = i
 					}
 				}
 			case stFixed, stNotAffected:
@@ -308,47 +437,74 @@ func evaluate(ca *compiled, cands []candidate, v Version, vok bool, version stri
 				switch s.verdict {
 				case Inside:
 					if invIn < 0 {
-						invIn = int(s.prod)
+						invIn = i
 					}
 				case Undecided:
 					if invUnknown < 0 {
-						invUnknown = int(s.prod)
+						invUnknown = i
 					}
 				}
 			}
 		}
 		var status string
-		prod := -1
+		pick := -1
 		switch {
 		case exactSpared:
 			continue
 		case affIn >= 0:
-			status, prod = StatusAffected, affIn
+			status, pick = StatusAffected, affIn
 		case spared:
 			continue
 		case invIn >= 0:
-			status, prod = StatusUnderInvestigation, invIn
+			status, pick = StatusUnderInvestigation, invIn
 		case affUnknown >= 0:
-			status, prod = StatusUnknown, affUnknown
+			status, pick = StatusUnknown, affUnknown
 		case invUnknown >= 0:
-			status, prod = StatusUnderInvestigation, invUnknown
+			status, pick = StatusUnderInvestigation, invUnknown
 		default:
 			continue
 		}
-		out = append(out, newMatch(ca, vi, prod, status, vok, version, cands, feeds))
+		s := verdicts[pick]
+		cp := &ca.products[s.prod]
+		m := Match{MatchInfo: ca.tmpl[s.prod][vi], Status: status, MatchedBy: s.tier.String()}
+		m.Reason = m.Note
+		switch {
+		case status != StatusAffected && !cp.spec.Parsed():
+			m.Reason = m.unparsedReason
+			m.Unparsed = true
+		case status != StatusAffected && version == "":
+			m.Reason = "the inventory gives no version"
+		case status != StatusAffected && !vok:
+			m.Reason = "cannot read the inventory version " + quote(version)
+		}
+		dst = append(dst, m)
 	}
-	return out
+	return dst
 }
 
-func newMatch(ca *compiled, vi, pi int, status string, vok bool, version string, cands []candidate, feeds Feeds) Match {
+// buildTemplates fills the asset-independent part of every match the
+// advisory can give.
+func (ca *compiled) buildTemplates(feeds Feeds) {
+	ca.tmpl = make([][]*MatchInfo, len(ca.products))
+	for pi := range ca.products {
+		cp := &ca.products[pi]
+		ca.tmpl[pi] = make([]*MatchInfo, len(ca.a.Vulns))
+		for vi := range ca.a.Vulns {
+			if cp.status[vi] != stNone {
+				ca.tmpl[pi][vi] = ca.newMatch(vi, pi, feeds)
+			}
+		}
+	}
+}
+
+func (ca *compiled) newMatch(vi, pi int, feeds Feeds) *MatchInfo {
 	a := ca.a
 	vul := &a.Vulns[vi]
 	cp := &ca.products[pi]
 	p := cp.p
-	m := Match{
+	m := &MatchInfo{
 		AdvisoryID: a.ID,
 		CVE:        vul.CVE,
-		Status:     status,
 		ProductID:  p.ID,
 		Product:    p.Name,
 		Versions:   cp.spec.Raw,
@@ -357,22 +513,11 @@ func newMatch(ca *compiled, vi, pi int, status string, vok bool, version string,
 	if m.CVE == "" && len(vul.IDs) > 0 {
 		m.CVE = vul.IDs[0]
 	}
-	for _, cd := range cands {
-		if int(cd.prod) == pi {
-			m.MatchedBy = cd.tier.String()
-			break
-		}
+	if cp.spec.Note != "" {
+		m.Note = "range read as given, " + cp.spec.Note
 	}
-	switch {
-	case status == StatusUnknown && !cp.spec.Parsed():
-		m.Reason = "advisory version range not understood: " + cp.spec.Reason
-		m.Unparsed = true
-	case status == StatusUnknown && version == "":
-		m.Reason = "the inventory gives no version"
-	case status == StatusUnknown && !vok:
-		m.Reason = "cannot read the inventory version " + quote(version)
-	case cp.spec.Note != "":
-		m.Reason = "range read as given, " + cp.spec.Note
+	if !cp.spec.Parsed() {
+		m.unparsedReason = "advisory version range not understood: " + cp.spec.Reason
 	}
 	if s, ok := vul.ScoreFor(p.ID); ok {
 		m.CVSS, m.CVSSVersion, m.Vector = s.Base, s.Version, s.Vector
@@ -455,24 +600,23 @@ func sortMatches(ms []Match) {
 	})
 }
 
-// memo caches match results per distinct asset description, in shards so
-// that parallel matching does not contend on one lock.
-type memo struct {
+// memo is a concurrent map in shards, so that parallel matching does not
+// contend on one lock.
+type memo[K comparable, V any] struct {
+	seed   maphash.Seed
+	once   sync.Once
 	shards [64]struct {
 		sync.RWMutex
-		m map[string][]Match
+		m map[K]V
 	}
 }
 
-func (m *memo) shard(key string) int {
-	var h uint32 = 2166136261
-	for i := 0; i < len(key); i++ {
-		h = (h ^ uint32(key[i])) * 16777619
-	}
-	return int(h % uint32(len(m.shards)))
+func (m *memo[K, V]) shard(key K) int {
+	m.once.Do(func() { m.seed = maphash.MakeSeed() })
+	return int(maphash.Comparable(m.seed, key) % uint64(len(m.shards)))
 }
 
-func (m *memo) get(key string) ([]Match, bool) {
+func (m *memo[K, V]) get(key K) (V, bool) {
 	s := &m.shards[m.shard(key)]
 	s.RLock()
 	r, ok := s.m[key]
@@ -480,11 +624,11 @@ func (m *memo) get(key string) ([]Match, bool) {
 	return r, ok
 }
 
-func (m *memo) put(key string, r []Match) {
+func (m *memo[K, V]) put(key K, r V) {
 	s := &m.shards[m.shard(key)]
 	s.Lock()
 	if s.m == nil {
-		s.m = map[string][]Match{}
+		s.m = map[K]V{}
 	}
 	s.m[key] = r
 	s.Unlock()

@@ -147,7 +147,7 @@ func TestMatchIsDeterministicAndConcurrent(t *testing.T) {
 	assets := randomAssets(loadTestAdvisories(t), 300, 1)
 	want := make([][]Match, len(assets))
 	for i := range assets {
-		want[i] = c.match(&assets[i])
+		want[i] = c.Match(&assets[i])
 	}
 	c2 := testCatalog(t)
 	var wg sync.WaitGroup

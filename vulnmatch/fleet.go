@@ -131,49 +131,24 @@ func (f *Fleet) Impact(a *advisory.Advisory, feeds Feeds) []Impact {
 	ca := compile(a)
 	f.mu.RLock()
 	defer f.mu.RUnlock()
-	// group -> candidates
-	type hit struct {
-		group int32
-		cand  candidate
-	}
-	var hits []hit
+	var cands []candidate
 	for pi := range ca.products {
 		for _, k := range ca.products[pi].keys {
 			for _, r := range f.index[k.key] {
-				hits = append(hits, hit{group: r.group, cand: candidate{prod: int32(pi), tier: max(k.tier, r.tier), version: k.version}})
+				// adv holds the asset group here.
+				cands = append(cands, candidate{adv: r.group, prod: int32(pi), tier: max(k.tier, r.tier), version: k.version})
 			}
 		}
 	}
-	slices.SortFunc(hits, func(x, y hit) int {
-		if x.group != y.group {
-			return int(x.group - y.group)
-		}
-		if x.cand.tier != y.cand.tier {
-			return int(x.cand.tier) - int(y.cand.tier)
-		}
-		return int(x.cand.prod - y.cand.prod)
-	})
 	var out []Impact
-	for i := 0; i < len(hits); {
-		j := i
-		for j < len(hits) && hits[j].group == hits[i].group {
-			j++
-		}
-		k := i
-		for k < j && hits[k].cand.tier == hits[i].cand.tier {
-			k++
-		}
-		cands := make([]candidate, 0, k-i)
-		for _, h := range hits[i:k] {
-			cands = append(cands, h.cand)
-		}
-		g := f.groups[hits[i].group]
+	for _, grp := range groupCandidates(cands, func(cd candidate) int32 { return cd.adv }) {
+		g := f.groups[grp.adv]
 		for version, refs := range g.versions {
 			desc := g.desc
 			desc.Version = version
 			ver := assetVersion(&desc)
 			v, vok := ParseVersion(ver)
-			ms := evaluate(ca, cands, v, vok, ver, feeds)
+			ms := evaluate(nil, ca, grp.cands, v, vok, ver, feeds)
 			if len(ms) == 0 {
 				continue
 			}
@@ -187,7 +162,6 @@ func (f *Fleet) Impact(a *advisory.Advisory, feeds Feeds) []Impact {
 				Matches: ms,
 			})
 		}
-		i = j
 	}
 	for i := range out {
 		slices.SortFunc(out[i].Assets, func(x, y AssetRef) int {

@@ -92,7 +92,11 @@ var genericProductWords = map[string]bool{
 	"modules": true, "models": true, "model": true, "application": true, "app": true,
 }
 
-var fold = transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+// newFold returns a transformer that strips accents. Transformers keep
+// state, so each use takes a new one.
+func newFold() transform.Transformer {
+	return transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+}
 
 var specialLetters = strings.NewReplacer("ß", "ss", "æ", "ae", "Æ", "AE", "ø", "o", "Ø", "O", "ł", "l", "Ł", "L", "đ", "d", "Đ", "D", "œ", "oe", "Œ", "OE", "™", "", "®", "", "©", "")
 
@@ -118,15 +122,26 @@ func fixMojibake(s string) string {
 // words folds s to lower-case ASCII letters and digits and splits it into
 // words on everything else.
 func words(s string) []string {
-	s = fixMojibake(s)
-	s = specialLetters.Replace(s)
-	if f, _, err := transform.String(fold, s); err == nil {
-		s = f
+	if !isASCII(s) {
+		s = fixMojibake(s)
+		s = specialLetters.Replace(s)
+		if f, _, err := transform.String(newFold(), s); err == nil {
+			s = f
+		}
 	}
 	s = strings.ToLower(s)
 	return strings.FieldsFunc(s, func(r rune) bool {
 		return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9')
 	})
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // umlautFold maps the German transliterations ae, oe, ue to a, o, u so that
@@ -234,6 +249,7 @@ func vendorNames(s string) []string {
 type VendorKeys struct {
 	Full     []string
 	Prefixes []string
+	id       string // the keys joined, identifying the normalised vendor
 }
 
 // genericVendors are vendor strings that name no vendor.
@@ -283,6 +299,7 @@ func normalizeVendor(s string) VendorKeys {
 	}
 	slices.Sort(k.Full)
 	slices.Sort(k.Prefixes)
+	k.id = strings.Join(k.Full, ",") + ";" + strings.Join(k.Prefixes, ",")
 	return k
 }
 
