@@ -267,15 +267,17 @@ func (p *Profile) validate(cat *protocol.Catalog, root *yaml.Node) error {
 		return at("catalog")("profile is written for catalog %s but this binary embeds %s %s", p.Catalog, cat.ID, cat.Version)
 	}
 	p.mandatory = map[protocol.ID]bool{}
+	// The catalog finds items in any case, but the profile's lookups are
+	// exact: "a1" would pass validation and then never match A1.
 	for i, id := range p.Mandatory {
-		if _, ok := cat.Item(id); !ok {
-			return at("mandatory", i)("mandatory: %q is not a catalog item", id)
+		if it, ok := cat.Item(id); !ok || it.ID != id {
+			return at("mandatory", i)("mandatory: %q is not a catalog item (write ids as the catalog does, e.g. A1)", id)
 		}
 		p.mandatory[id] = true
 	}
 	for _, id := range sortedKeys(p.Weights) {
-		if _, ok := cat.Item(id); !ok {
-			return at("weights", string(id))("weights: %q is not a catalog item", id)
+		if it, ok := cat.Item(id); !ok || it.ID != id {
+			return at("weights", string(id))("weights: %q is not a catalog item (write ids as the catalog does, e.g. A1)", id)
 		}
 		if w := p.Weights[id]; w < 0 || w > 100 {
 			return at("weights", string(id))("weights: %s has weight %v; use 0 to 100", id, w)

@@ -151,6 +151,8 @@ func TestParseRejects(t *testing.T) {
 		msg  string
 	}{
 		{"unknown mandatory item", edit("mandatory: [A1, A2,", "mandatory: [A1, Z9,"), lineOf("mandatory: ["), `mandatory: "Z9" is not a catalog item`},
+		{"lower-case mandatory item", edit("mandatory: [A1, A2,", "mandatory: [a1, A2,"), lineOf("mandatory: ["), `mandatory: "a1" is not a catalog item`},
+		{"lower-case weighted item", edit("  A3: 2\n", "  a3: 2\n"), lineOf("  A3: 2"), `weights: "a3" is not a catalog item`},
 		{"unknown weighted item", edit("  A3: 2\n", "  A3: 2\n  A10: 1\n"), lineOf("  A3: 2") + 1, `weights: "A10" is not a catalog item`},
 		{"weight out of range", edit("  A3: 2\n", "  A3: 200\n"), lineOf("  A3: 2"), "use 0 to 100"},
 		{"CEL that does not compile", edit("expr: facts.kev_past_due == 0", "expr: facts.kev_past_due =="), lineOf("expr: facts.kev_past_due"), "does not compile"},
