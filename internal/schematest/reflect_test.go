@@ -193,21 +193,30 @@ func (w *walker) compare(where, file string, node map[string]any, typ reflect.Ty
 		t.Errorf("%s: %v", where, err)
 		return
 	}
+	// A pointer is nil for an absent record, and Go writes it as null:
+	// readers accept null there, so the schema must allow it, and only
+	// there.
+	var real []map[string]any
+	nullable := false
 	if alts, ok := node["anyOf"].([]any); ok && node["type"] == nil {
-		// An alternative with null: the loader reads an empty value as
-		// absent.
-		var real []map[string]any
 		for _, a := range alts {
 			m := a.(map[string]any)
-			if m["type"] != "null" {
+			if m["type"] == "null" {
+				nullable = true
+			} else {
 				real = append(real, m)
 			}
 		}
+	}
+	if w.mode != jsonOutput && nullable != (typ.Kind() == reflect.Pointer) {
+		t.Errorf("%s: %s, and the schema allows null: %v", where, typ, nullable)
+	}
+	if nullable {
 		if len(real) != 1 {
 			t.Errorf("%s: anyOf must be one schema and null", where)
 			return
 		}
-		w.compare(where, file, real[0], typ)
+		w.compare(where, file, real[0], typ.Elem())
 		return
 	}
 	for typ.Kind() == reflect.Pointer {

@@ -141,6 +141,8 @@ func TestLoaderAndSchemaAgree(t *testing.T) {
 		{"a date-time where a date belongs", evidence.PathChanges, "changes:\n  - id: C-1\n    approved: 2026-01-31T10:00:00Z\n", true},
 		{"an area of the matrix left empty", evidence.PathRAM, "areas:\n  R1:\n  R2: {responsible: [a], accountable: [b]}\n", true},
 		{"severity keys of the firm's own", evidence.PathCVDPolicy, "fix_days: {Critical: 7, urgent: 1}\n", true},
+		{"null for records Go leaves out", evidence.PathOfficers, "responsible_officer: null\naccountable_officer: ~\nattestation: null\n", true},
+		{"an empty date", evidence.PathRiskRegister, "reviewed: \"\"\n", true},
 		{"unknown field", evidence.PathFirm, "id: f\nname: F\nnaics: \"221\"\nceo: X\n", false},
 		{"unknown nested field", evidence.PathContinuity, "plan:\n  title: BCP\n  owner: Tom\n", false},
 		{"unknown field in a list", evidence.PathRemediation, "items:\n  - id: RP-00000000\n    notes: x\n", false},
