@@ -133,6 +133,27 @@ type CertificateVerifier interface {
 type CertificateReport struct {
 	Root    string // the root certificate used, as a bundle path
 	Results []CertificateResult
+
+	// Missing lists the inventoried assets for which the bundle holds no
+	// certificate at all.
+	Missing []string
+	// CRLs says which revocation lists were used and which were not (stale,
+	// badly signed, of an unknown CA).
+	CRLs []CRLResult
+	// Problems are files of the PKI that could not be used (a malformed
+	// root or intermediate, a certificate mapping that names no file), each
+	// naming the file.
+	Problems []string
+}
+
+// CRLResult is what the verifier concluded about one CRL.
+type CRLResult struct {
+	File       string
+	Issuer     string
+	Status     string // current, stale, not-yet-valid, bad-signature, unknown-issuer, unsupported
+	Reason     string
+	Entries    int
+	NextUpdate evidence.Date
 }
 
 // CertificateResult is the verdict on one certificate.
@@ -142,6 +163,10 @@ type CertificateResult struct {
 	Subject string
 	Status  string // valid, expired, not-yet-valid, revoked, untrusted, weak-key, bad-usage, duplicate-key, malformed
 	Reason  string
+
+	Issuer  string        // the issuing CA's subject
+	Serial  string        // the serial number, in hex
+	Expires evidence.Date // the last day of validity
 }
 
 // FirmwareVerifier verifies update artifacts and their signatures.
@@ -152,6 +177,10 @@ type FirmwareVerifier interface {
 // FirmwareReport is the outcome for every update artifact.
 type FirmwareReport struct {
 	Results []ArtifactResult
+	// Problems are files under firmware/ that could not be used (a
+	// malformed index, a file the index does not mention), each naming the
+	// file.
+	Problems []string
 }
 
 // ArtifactResult is the verdict on one artifact.
@@ -162,6 +191,11 @@ type ArtifactResult struct {
 	Version string
 	Status  string // valid, invalid-signature, untrusted, revoked, expired, bad-usage, malformed, missing-signature
 	Reason  string
+
+	Format    string // raw, cms or sigstore: how the signature was made
+	Signature string // the signature or bundle file
+	Signer    string // the signing certificate's subject, when found
+	SHA256    string // the artifact's digest, in hex
 }
 
 // PlatformVerifier verifies signed platform manifests and compares observed
@@ -173,6 +207,9 @@ type PlatformVerifier interface {
 // PlatformReport is the outcome for every platform manifest.
 type PlatformReport struct {
 	Manifests []ManifestResult
+	// Problems are deployment snapshots that could not be used (malformed,
+	// or naming a manifest the bundle does not hold), each naming the file.
+	Problems []string
 }
 
 // ManifestResult is the verdict on one manifest and its deployments.
@@ -184,6 +221,12 @@ type ManifestResult struct {
 	Missing     []string
 	Modified    []string
 	Unlisted    []string
+
+	Platform string // the platform and version the manifest describes
+	Version  string
+	Signer   string   // the signing certificate's subject, when found
+	Files    int      // files the manifest lists
+	Hosts    []string // the hosts whose deployments were compared; Missing, Modified and Unlisted entries read "host:path"
 }
 
 // HardwareComparer compares hardware baselines with current snapshots.
@@ -194,6 +237,11 @@ type HardwareComparer interface {
 // HardwareReport is the outcome for every device with a baseline.
 type HardwareReport struct {
 	Devices []HardwareResult
+	// Missing lists inventoried assets with no hardware baseline.
+	Missing []string
+	// Problems are baselines or snapshots that could not be used, each
+	// naming the file.
+	Problems []string
 }
 
 // HardwareResult lists one device's changes since its baseline.
@@ -203,6 +251,10 @@ type HardwareResult struct {
 	Snapshot   string
 	Changes    []string // described changes
 	Unapproved []string // changes citing no approved change record
+
+	// Problem, when set, says why the device could not be compared: no
+	// snapshot, no baseline, or a device not in the inventory.
+	Problem string
 }
 
 // AttestationVerifier verifies the signature on a governance attestation.
@@ -214,6 +266,8 @@ type AttestationVerifier interface {
 type AttestationResult struct {
 	Status string // valid, unsigned, invalid-signature, untrusted, revoked, expired, signer-mismatch, malformed
 	Reason string
+
+	Signer string // the signing certificate's subject, when found
 }
 
 // ScanReader reads probe results filed under scans/.
