@@ -323,7 +323,19 @@ func (e *tlsEnum) certificate(ctx context.Context, res *scan.TLSResult, offered 
 		if len(accepted[v]) == 0 {
 			continue
 		}
-		f, ferr := e.exchange(ctx, helloSpec{version: v, suites: accepted[v], groups: groupIDs(true), serverName: e.sni}, true)
+		// Suites that authenticate the server, so that it sends a
+		// certificate (anonymous DH sends none).
+		var authed []uint16
+		for _, id := range accepted[v] {
+			if s, ok := suiteIndex[id]; !ok || s.Au != "None" {
+				authed = append(authed, id)
+			}
+		}
+		if len(authed) == 0 {
+			e.errorf("certificate: only anonymous suites under %s", VersionName(v))
+			return
+		}
+		f, ferr := e.exchange(ctx, helloSpec{version: v, suites: authed, groups: groupIDs(true), serverName: e.sni}, true)
 		if f == nil || len(f.certs) == 0 {
 			e.errorf("certificate: handshake: %v; %s flight: %v", err, VersionName(v), ferr)
 			return

@@ -1,0 +1,188 @@
+package probe
+
+import (
+	"context"
+	"crypto/rand"
+	"io"
+	"net"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/insurable/insurable/scan"
+)
+
+// misbehaving starts a raw TCP listener whose every connection is handled
+// by serve, and returns its port. These are test doubles for peers that
+// misbehave, not for any protocol.
+func misbehaving(t *testing.T, serve func(net.Conn)) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	done := make(chan struct{})
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer c.Close()
+				go func() { <-done; c.Close() }()
+				serve(c)
+			}()
+		}
+	}()
+	t.Cleanup(func() {
+		close(done)
+		l.Close()
+		wg.Wait()
+	})
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// peers that misbehave, by name.
+var misbehaviours = map[string]func(net.Conn){
+	// random bytes as soon as the connection opens, then close
+	"garbage": func(c net.Conn) {
+		b := make([]byte, 4096)
+		_, _ = rand.Read(b)
+		_, _ = c.Write(b)
+	},
+	// random bytes without end, until the client goes away
+	"garbage stream": func(c net.Conn) {
+		b := make([]byte, 32<<10)
+		for {
+			_, _ = rand.Read(b)
+			_ = c.SetWriteDeadline(time.Now().Add(5 * time.Second))
+			if _, err := c.Write(b); err != nil {
+				return
+			}
+		}
+	},
+	// accepts and never answers, reading everything
+	"stall": func(c net.Conn) { _, _ = io.Copy(io.Discard, c) },
+	// closes at once
+	"close": func(c net.Conn) {},
+	// closes after reading the first bytes
+	"close after request": func(c net.Conn) {
+		b := make([]byte, 1)
+		_, _ = c.Read(b)
+	},
+	// answers any request with a TLS record header that announces more
+	// than it sends, then stalls
+	"truncated TLS": func(c net.Conn) {
+		b := make([]byte, 1)
+		_, _ = c.Read(b)
+		_, _ = c.Write([]byte{0x16, 0x03, 0x03, 0x40, 0x00, 0x02, 0x00, 0x00})
+		_, _ = io.Copy(io.Discard, c)
+	},
+	// a TLS alert of the wrong length, then random bytes
+	"TLS then garbage": func(c net.Conn) {
+		b := make([]byte, 1)
+		_, _ = c.Read(b)
+		g := make([]byte, 600)
+		_, _ = rand.Read(g)
+		_, _ = c.Write(append([]byte{0x16, 0x03, 0x03, 0x00, 0x30, 0x02, 0x00, 0x00, 0x2c, 0x03, 0x03}, g...))
+	},
+	// an SSH identification string, then garbage
+	"SSH then garbage": func(c net.Conn) {
+		g := make([]byte, 2000)
+		_, _ = rand.Read(g)
+		_, _ = c.Write(append([]byte("SSH-2.0-Broken\r\n"), g...))
+	},
+	// a CONNACK header announcing a huge packet
+	"huge MQTT": func(c net.Conn) {
+		b := make([]byte, 1)
+		_, _ = c.Read(b)
+		_, _ = c.Write([]byte{0x20, 0xff, 0xff, 0xff, 0x7f})
+		_, _ = io.Copy(io.Discard, c)
+	},
+	// a Modbus header with a bad length
+	"bad Modbus": func(c net.Conn) {
+		b := make([]byte, 12)
+		_, _ = io.ReadFull(c, b)
+		_, _ = c.Write([]byte{b[0], b[1], 0, 0, 0, 1, 1})
+	},
+}
+
+// TestMisbehavingPeers runs the whole probe against each peer: it must end
+// within its time bound, without a panic, and report the port as open.
+func TestMisbehavingPeers(t *testing.T) {
+	for name, serve := range misbehaviours {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			port := misbehaving(t, serve)
+			timeout := 300 * time.Millisecond
+			start := time.Now()
+			tg, _ := ParseTarget("127.0.0.1:" + strconv.Itoa(port))
+			f, err := Run(context.Background(), Config{Timeout: timeout, Rate: 10000}, []Target{tg})
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Detection tries five probes, each bounded by a few timeouts.
+			if d := time.Since(start); d > 30*timeout {
+				t.Errorf("took %s, more than %s", d, 30*timeout)
+			}
+			if len(f.Endpoints) != 1 {
+				t.Fatalf("%d endpoints, want the open port", len(f.Endpoints))
+			}
+			if ep := f.Endpoints[0]; ep.TLS != nil && len(offered(ep.TLS)) > 0 {
+				t.Errorf("TLS versions found on a misbehaving peer: %+v", ep.TLS)
+			}
+		})
+	}
+}
+
+// TestProbersAgainstMisbehavingPeers calls each prober, and the TLS
+// enumeration, directly against each peer, including the probers a
+// detection order would skip.
+func TestProbersAgainstMisbehavingPeers(t *testing.T) {
+	probers := append(DefaultProbers(), tlsEnumProber{})
+	for name, serve := range misbehaviours {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			port := misbehaving(t, serve)
+			cfg := (&Config{Timeout: 300 * time.Millisecond, Rate: 10000}).withDefaults()
+			lim := rate.NewLimiter(rate.Limit(cfg.Rate), 1)
+			for _, p := range probers {
+				for _, overTLS := range []bool{false, true} {
+					s := newSession("127.0.0.1", port, &cfg, lim)
+					s.TLS = overTLS
+					ep := &scan.Endpoint{Host: "127.0.0.1", Port: port, Protocol: "unknown"}
+					ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+					start := time.Now()
+					_ = p.Probe(ctx, s, ep)
+					cancel()
+					if d := time.Since(start); d > 15*cfg.Timeout {
+						t.Errorf("%s (tls %v) took %s", p.Name(), overTLS, d)
+					}
+					if ep.Protocol != "unknown" && ep.Protocol != p.Name() && !(name == "SSH then garbage" && ep.Protocol == "ssh") {
+						t.Errorf("%s (tls %v) detected %q", p.Name(), overTLS, ep.Protocol)
+					}
+				}
+			}
+		})
+	}
+}
+
+// tlsEnumProber runs the TLS enumeration as if it were a prober.
+type tlsEnumProber struct{}
+
+func (tlsEnumProber) Name() string   { return "tls" }
+func (tlsEnumProber) Plan() []string { return nil }
+func (tlsEnumProber) Probe(ctx context.Context, s *Session, ep *scan.Endpoint) error {
+	if _, _, err := (TLS{}).detect(ctx, s); err != nil {
+		return err
+	}
+	ep.TLS, ep.Errors = TLS{}.Enumerate(ctx, s)
+	return nil
+}
