@@ -16,6 +16,8 @@ import (
 	"github.com/insurable/insurable/scan"
 )
 
+//go:generate sh gensuites.sh
+
 // Suite is one TLS cipher suite.
 type Suite struct {
 	ID      uint16

@@ -1,6 +1,6 @@
 // Code generated from the IANA "TLS Cipher Suites" registry and OpenSSL's
-// suite names, as tabulated in testssl.sh's etc/cipher-mapping.txt. DO NOT
-// EDIT by hand: see docs/probe.md for how it is regenerated.
+// suite names, as tabulated in testssl.sh's etc/cipher-mapping.txt, by
+// gensuites.sh. DO NOT EDIT.
 
 package probe
 
