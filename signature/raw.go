@@ -9,6 +9,7 @@ import (
 	"crypto/rsa"
 	_ "crypto/sha256" // registers SHA-256 for crypto.Hash
 	_ "crypto/sha512" // registers SHA-384 and SHA-512
+	"crypto/x509"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -39,6 +40,19 @@ func verifyRaw(artifact []byte, sig Signature, v *pki.Verifier) Result {
 	r.Status = InvalidSignature
 	r.Reason = fmt.Sprintf("signature %s does not verify with the key of %q: the artifact was changed after signing, or it was signed with another key", sig.File, signerName(signer))
 	return r
+}
+
+// FindSigner returns the first of certs whose key verifies the detached
+// signature sig (raw or base64) of artifact, or nil.
+func FindSigner(certs []*x509.Certificate, artifact, sig []byte) *x509.Certificate {
+	for _, c := range certs {
+		for _, candidate := range rawCandidates(sig) {
+			if VerifyRaw(c.PublicKey, artifact, candidate) {
+				return c
+			}
+		}
+	}
+	return nil
 }
 
 // rawCandidates are the ways to read a detached signature file: its bytes
