@@ -203,18 +203,18 @@ func TestBundleMadeWithOpenSSL(t *testing.T) {
 		gotCerts[r.File] = r.AssetID + " " + r.Status
 	}
 	wantCerts := map[string]string{
-		"pki/devices/valid.pem":          "valid valid",
-		"pki/devices/valid-rsa.pem":      "valid-rsa valid",
-		"pki/devices/expired.pem":        "expired expired",
-		"pki/devices/revoked.pem":        "revoked revoked",
-		"pki/devices/weak.pem":           "weak weak-key",
-		"pki/devices/dup-a.pem":          "dup-a duplicate-key",
-		"pki/devices/dup-b.pem":          "dup-b duplicate-key",
-		"pki/devices/untrusted.pem":      "untrusted untrusted",
-		"pki/devices/bad-usage.pem":      "bad-usage bad-usage",
-		"pki/devices/gateway-cert.pem":   "gw-01 valid",
-		"pki/devices/someone-else.pem":   " untrusted", // issued by a CA the bundle does not hold
-		"pki/devices/junk.pem":           " malformed",
+		"pki/devices/valid.pem":        "valid valid",
+		"pki/devices/valid-rsa.pem":    "valid-rsa valid",
+		"pki/devices/expired.pem":      "expired expired",
+		"pki/devices/revoked.pem":      "revoked revoked",
+		"pki/devices/weak.pem":         "weak weak-key",
+		"pki/devices/dup-a.pem":        "dup-a duplicate-key",
+		"pki/devices/dup-b.pem":        "dup-b duplicate-key",
+		"pki/devices/untrusted.pem":    "untrusted untrusted",
+		"pki/devices/bad-usage.pem":    "bad-usage bad-usage",
+		"pki/devices/gateway-cert.pem": "gw-01 valid",
+		"pki/devices/someone-else.pem": " untrusted", // issued by a CA the bundle does not hold
+		"pki/devices/junk.pem":         " malformed",
 	}
 	for f, want := range wantCerts {
 		if gotCerts[f] != want {
