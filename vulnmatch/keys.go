@@ -35,14 +35,18 @@ const (
 	kindBase       = 'B'
 	kindNoVersion  = 'N'
 	kindSuffix     = 'S'
+	kindVariant    = 'V'
 	kindCPE        = 'C' // vendor:product of a CPE, vendor-free
 	kindPURL       = 'U' // type/namespace/name of a purl, vendor-free
 )
 
-// Vendor key kinds: a vendor's full name, or a leading part of it.
+// Vendor key kinds: a vendor's full name, or a leading part of it; and
+// the key of products whose advisory names no vendor ("multiple", "multiple
+// open source"), which any vendor may meet by the product's own name.
 const (
 	vendorFull   = "f:"
 	vendorPrefix = "p:"
+	vendorAny    = "*"
 )
 
 func joinKey(vendor string, kind byte, product string) string {
@@ -55,7 +59,7 @@ func joinKey(vendor string, kind byte, product string) string {
 	return b.String()
 }
 
-var tierKind = [...]byte{TierIdentifier: kindIdentifier, TierFull: kindFull, TierBase: kindBase, TierNoVersion: kindNoVersion, TierSuffix: kindSuffix}
+var tierKind = [...]byte{TierIdentifier: kindIdentifier, TierFull: kindFull, TierBase: kindBase, TierNoVersion: kindNoVersion, TierVariant: kindVariant, TierSuffix: kindSuffix}
 
 // productIndexKeys returns the keys an advisory's product is indexed under.
 func productIndexKeys(a *advisory.Advisory, p *advisory.Product) []indexKey {
@@ -71,7 +75,8 @@ func productIndexKeys(a *advisory.Advisory, p *advisory.Product) []indexKey {
 		vendor = a.Publisher
 	}
 	vk := NormalizeVendor(vendor)
-	if len(vk.Full) == 0 {
+	anyVendor := len(vk.Full) == 0
+	if anyVendor && !genericVendors[strings.Join(vendorWords(vendor), "")] {
 		return keys
 	}
 	var names []string
@@ -87,7 +92,11 @@ func productIndexKeys(a *advisory.Advisory, p *advisory.Product) []indexKey {
 	}
 	models := append(append([]string(nil), p.Models...), p.SKUs...)
 	for _, name := range names {
-		for _, pk := range productKeys(name, models, vk) {
+		for _, pk := range productKeys(name, models, vk, true) {
+			if anyVendor {
+				keys = append(keys, indexKey{key: joinKey(vendorAny, tierKind[pk.tier], pk.key), tier: pk.tier, version: pk.version})
+				continue
+			}
 			for _, v := range vk.Full {
 				keys = append(keys, indexKey{key: joinKey(vendorFull+v, tierKind[pk.tier], pk.key), tier: pk.tier, version: pk.version})
 			}
@@ -113,15 +122,33 @@ func assetLookupKeys(a *Asset) []indexKey {
 	if u := purlKey(a.PURL); u != "" {
 		keys = append(keys, indexKey{key: joinKey("", kindPURL, u), tier: TierIdentifier})
 	}
-	vk := NormalizeVendor(vendor)
-	if len(vk.Full) == 0 || product == "" && a.Model == "" {
+	if product == "" && a.Model == "" {
 		return keys
 	}
+	vk := NormalizeVendor(vendor)
 	var models []string
 	if a.Model != "" {
 		models = splitModels(a.Model)
 	}
-	pks := productKeys(product, models, vk)
+	pks := productKeys(product, models, vk, false)
+	// Products whose advisory names no vendor: by the product's name, or
+	// by the vendor and product written together ("Texas Instruments" and
+	// "CC32XX" for "Texas Instruments CC32XX").
+	for _, pk := range pks {
+		if pk.tier != TierIdentifier {
+			keys = append(keys, indexKey{key: joinKey(vendorAny, tierKind[pk.tier], pk.key), tier: pk.tier})
+		}
+	}
+	if vendor != "" {
+		for _, pk := range productKeys(vendor+" "+product, nil, VendorKeys{}, false) {
+			if pk.tier == TierFull || pk.tier == TierBase {
+				keys = append(keys, indexKey{key: joinKey(vendorAny, tierKind[pk.tier], pk.key), tier: pk.tier})
+			}
+		}
+	}
+	if len(vk.Full) == 0 {
+		return dedupKeys(keys)
+	}
 	// Vendor lookups: the asset's full name against full names and
 	// prefixes of advisory vendors, and the asset's prefixes against full
 	// names ("Siemens Energy" meets "Siemens").
@@ -132,14 +159,31 @@ func assetLookupKeys(a *Asset) []indexKey {
 	for _, v := range vk.Prefixes {
 		vendors = append(vendors, vendorFull+v)
 	}
-	var base, suffix string
+	var base, variant, suffix string
 	for _, pk := range pks {
 		switch pk.tier {
 		case TierBase:
 			base = pk.key
+		case TierVariant:
+			variant = pk.key
 		case TierSuffix:
 			suffix = pk.key
 		}
+	}
+	// lookups pairs the kind of key looked up with the asset's key and the
+	// tier of a match, beyond the same-kind lookups of identifiers, full
+	// names and base names.
+	lookups := []struct {
+		kind byte
+		key  string
+		tier Tier
+	}{
+		{kindNoVersion, base, TierNoVersion}, // the advisory's name carried a version
+		{kindVariant, base, TierVariant},     // the advisory's name carried a variant in parentheses
+		{kindBase, variant, TierVariant},     // the asset's name did
+		{kindVariant, variant, TierVariant},
+		{kindSuffix, base, TierSuffix}, // the asset's name leaves out the brand
+		{kindBase, suffix, TierSuffix}, // the advisory's name does
 	}
 	for _, v := range vendors {
 		for _, pk := range pks {
@@ -148,13 +192,10 @@ func assetLookupKeys(a *Asset) []indexKey {
 				keys = append(keys, indexKey{key: joinKey(v, tierKind[pk.tier], pk.key), tier: pk.tier})
 			}
 		}
-		if base != "" {
-			keys = append(keys,
-				indexKey{key: joinKey(v, kindNoVersion, base), tier: TierNoVersion},
-				indexKey{key: joinKey(v, kindSuffix, base), tier: TierSuffix})
-		}
-		if suffix != "" {
-			keys = append(keys, indexKey{key: joinKey(v, kindBase, suffix), tier: TierSuffix})
+		for _, l := range lookups {
+			if l.key != "" {
+				keys = append(keys, indexKey{key: joinKey(v, l.kind, l.key), tier: l.tier})
+			}
 		}
 	}
 	return dedupKeys(keys)

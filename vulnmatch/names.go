@@ -122,6 +122,7 @@ func fixMojibake(s string) string {
 // words folds s to lower-case ASCII letters and digits and splits it into
 // words on everything else.
 func words(s string) []string {
+	s = clip(s)
 	if !isASCII(s) {
 		s = fixMojibake(s)
 		s = specialLetters.Replace(s)
@@ -182,11 +183,13 @@ func vendorWords(s string) []string {
 }
 
 // aliasIndex maps the joined words of every alias and canonical name to the
-// canonical names' words.
-var aliasIndex = buildAliasIndex()
+// canonical names' words; aliasNames maps a canonical name's joined words
+// to the joined words of all its aliases.
+var aliasIndex, aliasNames = buildAliasIndex()
 
-func buildAliasIndex() map[string][][]string {
+func buildAliasIndex() (map[string][][]string, map[string][]string) {
 	idx := map[string][][]string{}
+	names := map[string][]string{}
 	add := func(alias string, canon []string) {
 		k := strings.Join(vendorWords(alias), "")
 		for _, c := range idx[k] {
@@ -199,11 +202,14 @@ func buildAliasIndex() map[string][][]string {
 	for canon, aliases := range VendorAliases {
 		cw := vendorWords(canon)
 		add(canon, cw)
+		ck := strings.Join(cw, "")
 		for _, a := range aliases {
 			add(a, cw)
+			names[ck] = append(names[ck], strings.Join(vendorWords(a), ""))
 		}
+		slices.Sort(names[ck])
 	}
-	return idx
+	return idx, names
 }
 
 // vendorNames splits a vendor string as advisories write it into the
@@ -212,7 +218,7 @@ func buildAliasIndex() map[string][][]string {
 // Electronics, LLC, a subsidiary of Johnson Controls Inc." holds
 // Sensormatic and Johnson Controls.
 func vendorNames(s string) []string {
-	s = fixMojibake(strings.TrimSpace(s))
+	s = fixMojibake(strings.TrimSpace(clip(s)))
 	var names []string
 	// Parenthesised alternatives: "(GE)", "(formerly PSI Nentec GmbH)".
 	for {
@@ -249,7 +255,8 @@ func vendorNames(s string) []string {
 type VendorKeys struct {
 	Full     []string
 	Prefixes []string
-	id       string // the keys joined, identifying the normalised vendor
+	id       string   // the keys joined, identifying the normalised vendor
+	names    []string // every name of the vendor's alias groups, for dropping from product names
 }
 
 // genericVendors are vendor strings that name no vendor.
@@ -295,6 +302,20 @@ func normalizeVendor(s string) VendorKeys {
 		addFull(ws)
 		for _, canon := range aliasIndex[strings.Join(ws, "")] {
 			addFull(canon)
+			for _, n := range aliasNames[strings.Join(canon, "")] {
+				if !slices.Contains(k.names, n) {
+					k.names = append(k.names, n)
+				}
+			}
+		}
+	}
+	if len(k.Full) == 0 {
+		// A placeholder such as "multiple": no vendor to look up, but its
+		// words may still open a product name.
+		for _, name := range vendorNames(s) {
+			if key := strings.Join(vendorWords(name), ""); key != "" {
+				k.names = append(k.names, key)
+			}
 		}
 	}
 	slices.Sort(k.Full)
@@ -331,11 +352,12 @@ const (
 	TierFull                   // the whole product name
 	TierBase                   // the name without parentheses, vendor words and generic words ("Series")
 	TierNoVersion              // the base name without a trailing version ("OpenPCS 7 V9.0")
+	TierVariant                // the name without any parenthesised part ("(Annex A)", "(TIA Portal)")
 	TierSuffix                 // the base name without its first word ("SIMATIC S7-1500" and "S7-1500")
 )
 
 // tierNames name the tiers in match explanations.
-var tierNames = [...]string{"identifier", "name", "base name", "name without version", "name without brand"}
+var tierNames = [...]string{"identifier", "name", "base name", "name without version", "name without variant", "name without brand"}
 
 func (t Tier) String() string { return tierNames[t] }
 
@@ -448,8 +470,9 @@ func droppableParen(p string) bool {
 
 // productKeys returns the lookup keys of a product: its name, model numbers
 // and the names of its vendor (whose words are dropped when the product
-// name starts with them).
-func productKeys(name string, models []string, vendor VendorKeys) []productKey {
+// name starts with them). expand reads the shorthand "XGK-CPUU/H/A" as
+// the names it stands for; advisories write it, inventories do not.
+func productKeys(name string, models []string, vendor VendorKeys, expand bool) []productKey {
 	var keys []productKey
 	add := func(t Tier, k string, version []string) {
 		if k == "" {
@@ -471,8 +494,19 @@ func productKeys(name string, models []string, vendor VendorKeys) []productKey {
 			add(TierIdentifier, modelCode(p), nil)
 		}
 	}
-	for _, variant := range slashVariants(name) {
-		add(TierFull, strings.Join(words(variant), ""), nil)
+	variants := []string{name}
+	if expand {
+		variants = slashVariants(name)
+	}
+	for _, variant := range variants {
+		full := words(variant)
+		add(TierFull, strings.Join(full, ""), nil)
+		add(TierFull, strings.Join(dropVendorWords(full, vendor), ""), nil)
+		vw := dropVendorWords(words(allParensRemoved(variant)), vendor)
+		for len(vw) > 1 && genericProductWords[vw[len(vw)-1]] {
+			vw = vw[:len(vw)-1]
+		}
+		add(TierVariant, strings.Join(vw, ""), nil)
 		bw := dropVendorWords(words(baseName(variant)), vendor)
 		for len(bw) > 1 && genericProductWords[bw[len(bw)-1]] {
 			bw = bw[:len(bw)-1]
@@ -505,6 +539,12 @@ func productKeys(name string, models []string, vendor VendorKeys) []productKey {
 		}
 	}
 	return keys
+}
+
+// allParensRemoved removes every parenthesised part of a name.
+func allParensRemoved(name string) string {
+	base, _ := splitParens(name)
+	return base
 }
 
 // baseName removes the droppable parenthesised parts of a name, keeping
@@ -551,7 +591,7 @@ func slashVariants(name string) []string {
 		}
 		ok := true
 		for _, p := range parts[1:] {
-			if p == "" || len(p) >= len(parts[0]) || len(p) > 3 {
+			if p == "" || len(p) >= len(parts[0]) || len(p) > 2 {
 				ok = false
 			}
 		}
@@ -572,20 +612,53 @@ func slashVariants(name string) []string {
 	return out
 }
 
+// maxVendorWords bounds how many leading words of a product name are
+// compared with vendor names.
+const maxVendorWords = 8
+
+// maxNameLen bounds the text of a vendor, product or model name that
+// matching reads; longer names are cut, so hostile input costs little.
+const maxNameLen = 512
+
+func clip(s string) string {
+	if len(s) <= maxNameLen {
+		return s
+	}
+	s = s[:maxNameLen]
+	for len(s) > 0 && !utf8.ValidString(s) {
+		s = s[:len(s)-1]
+	}
+	return s
+}
+
 // dropVendorWords removes the vendor's own name from the front of a product
-// name: "Mitsubishi Electric MC Works64" under Mitsubishi Electric.
+// name, with a corporate suffix after it, as often as it appears:
+// "Mitsubishi Electric MC Works64" under Mitsubishi Electric, "iniNet
+// Solutions GmbH iniNet Webserver" under iniNet Solutions. Any name of the
+// vendor's alias group counts. At least one word is kept.
 func dropVendorWords(ws []string, vendor VendorKeys) []string {
 	folded := make([]string, len(ws))
 	for i, w := range ws {
 		folded[i] = umlautFold.Replace(w)
 	}
-	for n := len(ws) - 1; n >= 1; n-- {
-		p := strings.Join(folded[:n], "")
-		if slices.Contains(vendor.Full, p) || slices.Contains(vendor.Prefixes, p) {
-			return ws[n:]
+	for {
+		cut := 0
+		// Vendor names run to a few words; look no further.
+		for n := min(len(folded)-1, maxVendorWords); n >= 1; n-- {
+			p := strings.Join(folded[:n], "")
+			if slices.Contains(vendor.Full, p) || slices.Contains(vendor.Prefixes, p) || slices.Contains(vendor.names, p) {
+				cut = n
+				break
+			}
 		}
+		if cut == 0 {
+			return ws
+		}
+		for cut < len(ws)-1 && corporateSuffixes[folded[cut]] && folded[cut] != "a" && folded[cut] != "the" {
+			cut++
+		}
+		ws, folded = ws[cut:], folded[cut:]
 	}
-	return ws
 }
 
 // versionStartsWith reports whether a version begins with the given words

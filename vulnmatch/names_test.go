@@ -114,34 +114,34 @@ func TestProductKeys(t *testing.T) {
 	has := func(keys []productKey, tier Tier, key string) bool {
 		return slices.ContainsFunc(keys, func(k productKey) bool { return k.tier == tier && k.key == key })
 	}
-	keys := productKeys("SCALANCE XR324-12M TS (24V) (6GK5324-0GG00-1CR2)", nil, siemens)
+	keys := productKeys("SCALANCE XR324-12M TS (24V) (6GK5324-0GG00-1CR2)", nil, siemens, true)
 	if !has(keys, TierIdentifier, "6GK53240GG001CR2") || !has(keys, TierBase, "scalancexr32412mts") {
 		t.Errorf("keys = %+v", keys)
 	}
-	keys = productKeys("SIMATIC WinCC (TIA Portal)", nil, siemens)
+	keys = productKeys("SIMATIC WinCC (TIA Portal)", nil, siemens, true)
 	if has(keys, TierBase, "simaticwincc") || !has(keys, TierBase, "simaticwincctiaportal") {
 		t.Errorf("(TIA Portal) must stay in the base name: %+v", keys)
 	}
-	keys = productKeys("SIMATIC S7-1500 CPU 1515-2 PN (incl. SIPLUS variants)", []string{"6ES7 515-2AM02-0AB0"}, siemens)
+	keys = productKeys("SIMATIC S7-1500 CPU 1515-2 PN (incl. SIPLUS variants)", []string{"6ES7 515-2AM02-0AB0"}, siemens, true)
 	if !has(keys, TierIdentifier, "6ES75152AM020AB0") || !has(keys, TierBase, "simatics71500cpu15152pn") || !has(keys, TierSuffix, "s71500cpu15152pn") {
 		t.Errorf("keys = %+v", keys)
 	}
-	keys = productKeys("OpenPCS 7 V9.0", nil, siemens)
+	keys = productKeys("OpenPCS 7 V9.0", nil, siemens, true)
 	if !slices.ContainsFunc(keys, func(k productKey) bool {
 		return k.tier == TierNoVersion && k.key == "openpcs7" && slices.Equal(k.version, []string{"9", "0"})
 	}) {
 		t.Errorf("keys = %+v", keys)
 	}
 	mitsu := NormalizeVendor("Mitsubishi Electric")
-	keys = productKeys("Mitsubishi Electric MC Works64", nil, mitsu)
+	keys = productKeys("Mitsubishi Electric MC Works64", nil, mitsu, true)
 	if !has(keys, TierBase, "mcworks64") {
 		t.Errorf("vendor words not dropped: %+v", keys)
 	}
-	keys = productKeys("UC-2100 Series", nil, NormalizeVendor("Moxa"))
+	keys = productKeys("UC-2100 Series", nil, NormalizeVendor("Moxa"), true)
 	if !has(keys, TierBase, "uc2100") {
 		t.Errorf("generic word not dropped: %+v", keys)
 	}
-	keys = productKeys("XGK-CPUU/H/A/S/E", nil, NormalizeVendor("LS Electric"))
+	keys = productKeys("XGK-CPUU/H/A/S/E", nil, NormalizeVendor("LS Electric"), true)
 	for _, want := range []string{"xgkcpuu", "xgkcpuh", "xgkcpua", "xgkcpus", "xgkcpue"} {
 		if !has(keys, TierBase, want) {
 			t.Errorf("slash variant %s missing: %+v", want, keys)
