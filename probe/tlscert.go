@@ -1,7 +1,8 @@
 package probe
 
 import (
-	"crypto/dsa" //nolint:staticcheck // DSA keys still occur on old devices and must be recognised
+	//lint:ignore SA1019 DSA keys still occur on old devices and must be recognised.
+	"crypto/dsa"
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/rsa"
