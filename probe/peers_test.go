@@ -31,6 +31,14 @@ import (
 	"github.com/gopcua/opcua/ua"
 )
 
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if pki != nil {
+		os.RemoveAll(pki.dir)
+	}
+	os.Exit(code)
+}
+
 // needBinary returns the path of a peer's program, or skips the test when
 // it is missing (fails it when INSURABLE_REQUIRE_PEERS=1).
 func needBinary(t testing.TB, names ...string) string {
@@ -379,5 +387,53 @@ func opcuaServer(t testing.TB, secure bool) int {
 		_ = s.Close()
 	})
 	waitAccepting(t, net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), nil, nil)
+	return port
+}
+
+// ftpServer starts Debian's vsftpd on a free port (logins are possible
+// but the probe attempts none).
+func ftpServer(t testing.TB) int {
+	t.Helper()
+	bin := needBinary(t, "vsftpd", "/usr/sbin/vsftpd")
+	if os.Geteuid() != 0 {
+		missingPeer(t, "vsftpd needs root")
+	}
+	dir := t.TempDir()
+	port := freePort(t)
+	empty := filepath.Join(dir, "empty")
+	if err := os.Mkdir(empty, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	conf := fmt.Sprintf("listen=YES\nlisten_address=127.0.0.1\nlisten_port=%d\nbackground=NO\nanonymous_enable=NO\nlocal_enable=YES\nsecure_chroot_dir=%s\n", port, empty)
+	cf := filepath.Join(dir, "vsftpd.conf")
+	if err := os.WriteFile(cf, []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	startPeer(t, port, bin, cf)
+	return port
+}
+
+// busyboxHTTPD starts Debian's busybox httpd, the web server of many
+// embedded devices, with HTTP basic authentication on every page.
+func busyboxHTTPD(t testing.TB, user, pass string) int {
+	t.Helper()
+	bin := needBinary(t, "busybox")
+	if list, err := exec.Command(bin, "--list").Output(); err != nil || !strings.Contains(string(list), "httpd\n") {
+		missingPeer(t, "busybox has no httpd applet: %v", err)
+	}
+	dir := t.TempDir()
+	www := filepath.Join(dir, "www")
+	if err := os.Mkdir(www, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(www, "index.html"), []byte("<html><body>PLC status</body></html>"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	conf := filepath.Join(dir, "httpd.conf")
+	if err := os.WriteFile(conf, []byte("/:"+user+":"+pass+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	port := freePort(t)
+	startPeer(t, port, bin, "httpd", "-f", "-p", "127.0.0.1:"+strconv.Itoa(port), "-h", www, "-c", conf)
 	return port
 }

@@ -324,3 +324,47 @@ func mustJSON(t *testing.T, v any) []byte {
 }
 
 func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }
+
+func TestFTP(t *testing.T) {
+	ep := probeOne(t, ftpServer(t), Config{})
+	if ep.Protocol != "ftp" || !strings.HasPrefix(ep.Banner, "220 (vsFTPd") {
+		t.Fatalf("protocol %q banner %q; errors %v", ep.Protocol, ep.Banner, ep.Errors)
+	}
+	if s := scan.Summarize("", ep); !s.Plaintext || s.StandardPort {
+		t.Errorf("summary %+v: want plaintext on a non-standard port", s)
+	}
+}
+
+func TestMatchBanner(t *testing.T) {
+	tests := []struct {
+		banner string
+		port   int
+		want   string // the prober that matches, or ""
+	}{
+		{"SSH-2.0-OpenSSH_9.2\r\n", 2222, "ssh"},
+		{"Welcome\r\nSSH-2.0-dropbear\r\n", 22, "ssh"},
+		{"220 (vsFTPd 3.0.3)\r\n", 2121, "ftp"},
+		{"220 Service ready\r\n", 21, "ftp"},
+		{"220 mail.example ESMTP\r\n", 2525, ""},
+		{"\xff\xfd\x18\xff\xfd\x20", 2323, "telnet"},
+		{"login: ", 23, "telnet"},
+		{"login: ", 2323, ""},
+		{"\x16\x03\x03", 443, ""},
+	}
+	matchers := []bannerMatcher{SSH{}, FTP{}, Telnet{}}
+	for _, tt := range tests {
+		var got []string
+		for _, m := range matchers {
+			if m.MatchBanner([]byte(tt.banner), tt.port) {
+				got = append(got, m.Name())
+			}
+		}
+		want := []string{}
+		if tt.want != "" {
+			want = []string{tt.want}
+		}
+		if len(got) != len(want) || (len(got) == 1 && got[0] != want[0]) {
+			t.Errorf("%q on %d: matched %v, want %v", tt.banner, tt.port, got, want)
+		}
+	}
+}

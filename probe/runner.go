@@ -1,6 +1,7 @@
 package probe
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -129,8 +130,11 @@ func probeEndpoint(ctx context.Context, c *Config, lim *rate.Limiter, e endpoint
 		}
 		return false, err
 	}
+	// seen is what the peer sent unasked, kept as the banner when no
+	// protocol is found.
+	var seen []byte
 	classify := func(banner []byte) bool {
-		ep.Banner = printable(banner, 128)
+		seen = banner
 		for _, p := range serverFirst {
 			if p.MatchBanner(banner, e.port) {
 				if ok, _ := try(p); ok {
@@ -163,8 +167,8 @@ func probeEndpoint(ctx context.Context, c *Config, lim *rate.Limiter, e endpoint
 				return nil
 			}
 			if len(banner) > 0 {
-				if classify(banner) {
-					return ep
+				if !classify(banner) {
+					ep.Banner = printable(banner, 128)
 				}
 				return ep
 			}
@@ -189,13 +193,17 @@ func probeEndpoint(ctx context.Context, c *Config, lim *rate.Limiter, e endpoint
 		slices.SortStableFunc(inner, func(a, b Prober) int {
 			return boolRank(registeredSecure(a.Name(), e.port)) - boolRank(registeredSecure(b.Name(), e.port))
 		})
+		found := false
 		for _, p := range inner {
 			if !tlsCapable(p) {
 				continue
 			}
-			if ok, _ := try(p); ok {
+			if found, _ = try(p); found {
 				break
 			}
+		}
+		if !found && res.ClientAuth == "required" {
+			ep.Errors = append(ep.Errors, "the service inside TLS was not identified: it requires a client certificate")
 		}
 		return ep
 	}
@@ -215,6 +223,9 @@ func probeEndpoint(ctx context.Context, c *Config, lim *rate.Limiter, e endpoint
 		if ok, _ := try(p); ok {
 			return ep
 		}
+	}
+	if len(seen) > 0 {
+		ep.Banner = printable(seen, 128)
 	}
 	if ep.Banner == "" && len(ep.Errors) == 0 {
 		ep.Errors = append(ep.Errors, "no known protocol answered")
@@ -293,16 +304,17 @@ func isTimeout(err error) bool {
 }
 
 // printable returns b as text for a banner: valid UTF-8 with control bytes
-// other than tab and newline escaped, cut at max bytes.
+// other than tab escaped (a trailing line end dropped), cut at limit bytes.
 func printable(b []byte, limit int) string {
 	if len(b) > limit {
 		b = b[:limit]
 	}
+	b = bytes.TrimRight(b, "\r\n")
 	var sb strings.Builder
 	for len(b) > 0 {
 		r, size := utf8.DecodeRune(b)
 		switch {
-		case r == utf8.RuneError && size <= 1, r < 0x20 && r != '\t' && r != '\n' && r != '\r', r == 0x7f:
+		case r == utf8.RuneError && size <= 1, r < 0x20 && r != '\t', r == 0x7f:
 			sb.WriteString(`\x`)
 			const hexdigits = "0123456789abcdef"
 			sb.WriteByte(hexdigits[b[0]>>4])
@@ -313,5 +325,5 @@ func printable(b []byte, limit int) string {
 		}
 		b = b[size:]
 	}
-	return strings.TrimRight(sb.String(), "\r\n")
+	return sb.String()
 }
