@@ -27,9 +27,9 @@ type Row struct {
 
 const opInventory insurable.Op = "vulnassess.ReadInventory"
 
-// chunkBytes is the size of the pieces a large CSV inventory is cut into
-// to be read in parallel.
-const chunkBytes = 1 << 20
+// chunkSize is the size of the pieces a large CSV inventory is cut into
+// to be read in parallel; a variable so that tests can cut small files.
+var chunkSize = 1 << 20
 
 // ReadInventory reads an asset inventory file for matching: CSV with the
 // column names the evidence bundle accepts (asset_id, vendor, product,
@@ -159,7 +159,7 @@ func openCSV(name string, data []byte) (*csvSource, error) {
 	}
 	off := r.InputOffset()
 	src := &csvSource{name: name, body: data[off:], firstLine: 1 + bytes.Count(data[:off], []byte("\n")), comma: comma, cols: cols}
-	src.spans = splitCSV(src.body, chunkBytes)
+	src.spans = splitCSV(src.body, chunkSize)
 	return src, nil
 }
 

@@ -175,6 +175,7 @@ func randomAssets(advs []*advisory.Advisory, n int, seed uint64) []Asset {
 		strings.ToUpper,
 		func(s string) string { return s + " Inc." },
 		func(s string) string { return s + " AG" },
+		func(s string) string { return "Ünïtéd " + s + " Ø" }, // accents take the slow path of normalisation
 	}
 	for i := 0; i < n; i++ {
 		a := advs[r.IntN(len(advs))]
