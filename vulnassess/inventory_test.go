@@ -38,15 +38,15 @@ func TestParseInventoryCSV(t *testing.T) {
 
 func TestParseInventoryCSVErrors(t *testing.T) {
 	tests := map[string]struct{ data, want string }{
-		"empty":       {"", "x.csv:1: file is empty"},
-		"no vendor":   {"asset_id,product,version\na,b,c\n", "x.csv:1: header has no vendor column"},
-		"no product":  {"asset_id,vendor,version\na,b,c\n", "x.csv:1: header has no product or model column"},
-		"no id":       {"vendor,product\na,b\n", "x.csv:1: header has no asset_id"},
-		"duplicate":   {"asset_id,vendor,manufacturer,product\na,b,c,d\n", "name the same field"},
-		"short row":   {"asset_id,vendor,product\na,b,c\nd,e\n", "x.csv:3: row has 2 fields, the header has 3"},
-		"bad quotes":  {"asset_id,vendor,product\na,\"b,c\n", "x.csv:2: malformed CSV"},
-		"not utf8":    {"asset_id,vendor,product\na,b,c\nd,\xff\xfe,f\n", "x.csv:3: not UTF-8"},
-		"bare quote":  {"asset_id,vendor,product\na,b\"x,c\n", "x.csv:2: malformed CSV"},
+		"empty":      {"", "x.csv:1: file is empty"},
+		"no vendor":  {"asset_id,product,version\na,b,c\n", "x.csv:1: header has no vendor column"},
+		"no product": {"asset_id,vendor,version\na,b,c\n", "x.csv:1: header has no product or model column"},
+		"no id":      {"vendor,product\na,b\n", "x.csv:1: header has no asset_id"},
+		"duplicate":  {"asset_id,vendor,manufacturer,product\na,b,c,d\n", "name the same field"},
+		"short row":  {"asset_id,vendor,product\na,b,c\nd,e\n", "x.csv:3: row has 2 fields, the header has 3"},
+		"bad quotes": {"asset_id,vendor,product\na,\"b,c\n", "x.csv:2: malformed CSV"},
+		"not utf8":   {"asset_id,vendor,product\na,b,c\nd,\xff\xfe,f\n", "x.csv:3: not UTF-8"},
+		"bare quote": {"asset_id,vendor,product\na,b\"x,c\n", "x.csv:2: malformed CSV"},
 	}
 	for name, tt := range tests {
 		_, err := ParseInventoryCSV("x.csv", []byte(tt.data))
