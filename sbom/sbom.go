@@ -143,6 +143,12 @@ func jsonErr(op insurable.Op, name string, data []byte) error {
 func parseCycloneDX(name string, data []byte) (*Document, error) {
 	var bom cdx.BOM
 	if err := cdx.NewBOMDecoder(bytes.NewReader(data), cdx.BOMFileFormatJSON).Decode(&bom); err != nil {
+		// cyclonedx-go refuses some BOMs the schema accepts (the 1.6
+		// attestation example's data classification, for one); read the
+		// components, which is all matching needs, without it.
+		if d, lerr := parseCycloneDXComponents(name, data); lerr == nil {
+			return d, nil
+		}
 		return nil, insurable.FileError(opParse, insurable.Invalid, name, 0, "not a CycloneDX BOM: %v", err)
 	}
 	if bom.BOMFormat != "CycloneDX" {
@@ -200,6 +206,78 @@ func parseCycloneDX(name string, data []byte) (*Document, error) {
 			}
 			d.Statements = append(d.Statements, st)
 		}
+	}
+	return d, nil
+}
+
+// cdxLite is the part of a CycloneDX BOM that matching reads.
+type cdxLite struct {
+	BOMFormat   string `json:"bomFormat"`
+	SpecVersion string `json:"specVersion"`
+	Metadata    *struct {
+		Component *cdxLiteComponent `json:"component"`
+		Supplier  *struct {
+			Name string `json:"name"`
+		} `json:"supplier"`
+	} `json:"metadata"`
+	Components []cdxLiteComponent `json:"components"`
+}
+
+type cdxLiteComponent struct {
+	Type     string `json:"type"`
+	BOMRef   string `json:"bom-ref"`
+	Name     string `json:"name"`
+	Group    string `json:"group"`
+	Version  string `json:"version"`
+	PURL     string `json:"purl"`
+	CPE      string `json:"cpe"`
+	Supplier *struct {
+		Name string `json:"name"`
+	} `json:"supplier"`
+	Publisher  string             `json:"publisher"`
+	Components []cdxLiteComponent `json:"components"`
+}
+
+func (c *cdxLiteComponent) component() Component {
+	out := Component{Name: c.Name, Group: c.Group, Version: c.Version, Type: c.Type, PURL: c.PURL, CPE: c.CPE, BOMRef: c.BOMRef, Supplier: c.Publisher}
+	if c.Supplier != nil && c.Supplier.Name != "" {
+		out.Supplier = c.Supplier.Name
+	}
+	return out
+}
+
+// parseCycloneDXComponents reads a BOM's components without cyclonedx-go.
+func parseCycloneDXComponents(name string, data []byte) (*Document, error) {
+	var bom cdxLite
+	if err := json.Unmarshal(data, &bom); err != nil {
+		return nil, err
+	}
+	if bom.BOMFormat != "CycloneDX" {
+		return nil, fmt.Errorf("bomFormat is %q", bom.BOMFormat)
+	}
+	d := &Document{File: name, Format: FormatCycloneDX, SpecVersion: bom.SpecVersion}
+	if bom.Metadata != nil && bom.Metadata.Component != nil {
+		c := bom.Metadata.Component.component()
+		if c.Supplier == "" && bom.Metadata.Supplier != nil {
+			c.Supplier = bom.Metadata.Supplier.Name
+		}
+		d.Subject = &c
+	}
+	var walk func(cs []cdxLiteComponent, depth int) error
+	walk = func(cs []cdxLiteComponent, depth int) error {
+		if depth > maxDepth {
+			return fmt.Errorf("components nested deeper than %d levels", maxDepth)
+		}
+		for i := range cs {
+			d.Components = append(d.Components, cs[i].component())
+			if err := walk(cs[i].Components, depth+1); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if err := walk(bom.Components, 0); err != nil {
+		return nil, err
 	}
 	return d, nil
 }

@@ -240,3 +240,15 @@ func TestParseRefusesHostileInput(t *testing.T) {
 		}
 	}
 }
+
+// TestParseEverySuiteBOM reads every valid BOM of the CycloneDX suites,
+// including those cyclonedx-go cannot decode.
+func TestParseEverySuiteBOM(t *testing.T) {
+	files, _ := filepath.Glob("testdata/cyclonedx-1.*/valid-*.json")
+	for _, f := range files {
+		data, _ := os.ReadFile(f)
+		if _, err := Parse(f, data); err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+}
