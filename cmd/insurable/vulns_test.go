@@ -27,7 +27,7 @@ func TestVulnsMatchJSONContract(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
 	var res struct {
-		Matches []map[string]any `json:"matches"`
+		Matches  []map[string]any `json:"matches"`
 		Unparsed []struct {
 			AdvisoryID string `json:"advisory_id"`
 			Assets     int    `json:"assets"`
@@ -35,7 +35,7 @@ func TestVulnsMatchJSONContract(t *testing.T) {
 		Summary struct {
 			Assets, AssetsMatched, Affected, Unknown int
 		} `json:"summary"`
-		Feeds    []map[string]string `json:"feeds"`
+		Feeds    []map[string]string             `json:"feeds"`
 		Rejected []struct{ File, Reason string } `json:"rejected"`
 	}
 	if err := json.Unmarshal([]byte(out), &res); err != nil {
