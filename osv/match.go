@@ -38,7 +38,12 @@ func NewIndex(records []*Record) *Index {
 }
 
 // Len returns how many records the index was built from.
-func (ix *Index) Len() int { return len(ix.records) }
+func (ix *Index) Len() int {
+	if ix == nil {
+		return 0
+	}
+	return len(ix.records)
+}
 
 func pkgKey(ecosystem, name string) string {
 	// An ecosystem may carry a release ("Debian:12"); osv-scanner compares
@@ -61,9 +66,12 @@ func SupportsEcosystem(ecosystem string) bool {
 }
 
 // Match returns the records that affect the package, sorted by id, each
-// once. A package without a version is affected by every record that lists
+// once; a nil Index matches nothing. A package without a version is affected by every record that lists
 // it, as osv-scanner assumes.
 func (ix *Index) Match(p Package) []*Record {
+	if ix == nil {
+		return nil
+	}
 	refs := ix.byPkg[pkgKey(p.Ecosystem, p.Name)]
 	var out []*Record
 	for _, i := range refs {
