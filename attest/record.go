@@ -31,8 +31,9 @@ type Record struct {
 	Pointer string
 	// Digest is the SHA-256 (hex) of its canonical form.
 	Digest string
-	// Name, Role and Date are what its attestation block says.
-	Name, Role, Date string
+	// Name, Role and Date are what its attestation block says, and
+	// Signature the envelope it names.
+	Name, Role, Date, Signature string
 }
 
 // maxNodes bounds the YAML nodes walked, aliases included.
@@ -73,6 +74,47 @@ func FindRecord(data []byte, line int) (*Record, error) {
 		return nil, fmt.Errorf("no record with an attestation block at line %d", line)
 	}
 	return digestRecord(found, at)
+}
+
+// Records lists every record of a YAML file that holds an attestation
+// block, in document order, digested.
+func Records(data []byte) ([]*Record, error) {
+	root, err := parseYAML(data)
+	if err != nil {
+		return nil, err
+	}
+	var out []*Record
+	var walk func(n *yaml.Node, ptr string, depth int) error
+	walk = func(n *yaml.Node, ptr string, depth int) error {
+		if depth > 64 {
+			return nil
+		}
+		switch n.Kind {
+		case yaml.MappingNode:
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				k, v := n.Content[i], n.Content[i+1]
+				if k.Value == "attestation" && v.Kind == yaml.MappingNode {
+					r, err := digestRecord(n, ptr)
+					if err != nil {
+						return err
+					}
+					out = append(out, r)
+					continue
+				}
+				if err := walk(v, ptr+"/"+escapePointer(k.Value), depth+1); err != nil {
+					return err
+				}
+			}
+		case yaml.SequenceNode:
+			for i, c := range n.Content {
+				if err := walk(c, ptr+"/"+strconv.Itoa(i), depth+1); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	return out, walk(root, "", 0)
 }
 
 // RecordAt locates the record at a JSON pointer ("" or "/" for the whole
@@ -145,6 +187,7 @@ func digestRecord(n *yaml.Node, pointer string) (*Record, error) {
 		r.Name, _ = a["name"].(string)
 		r.Role, _ = a["role"].(string)
 		r.Date, _ = a["date"].(string)
+		r.Signature, _ = a["signature"].(string)
 		delete(a, "signature")
 	}
 	raw, err := json.Marshal(rec)

@@ -151,7 +151,7 @@ const (
 // common name, with DNS name <asset-id>.devices.<org>) and writes it to
 // pki/devices/<asset-id>.pem, with the defect asked for.
 func (w *Writer) Device(assetID string, defect Defect) error {
-	rel := DirDevices + "/" + assetID + ".pem"
+	rel := DirDevices + "/" + fileName(assetID) + ".pem"
 	if defect == Malformed {
 		return w.write(rel, []byte("-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n"))
 	}
@@ -521,6 +521,16 @@ func (w *Writer) Close() error {
 	return w.write(PathFirmwareIndex, data)
 }
 
+// fileName keeps an asset id as a file name when it is a safe one (the
+// verifier ties pki/devices/<asset-id>.pem to the asset by it), else slugs
+// it (the certificate's common name still names the asset).
+func fileName(id string) string {
+	if id == "" || id == "." || id == ".." || strings.ContainsAny(id, "/\\\x00") || strings.HasPrefix(id, ".") {
+		return slug(id)
+	}
+	return id
+}
+
 // slug makes a safe file name part.
 func slug(s string) string {
 	var b strings.Builder
@@ -532,7 +542,11 @@ func slug(s string) string {
 			b.WriteByte('-')
 		}
 	}
-	return strings.Trim(path.Clean(b.String()), "-.")
+	out := strings.Trim(path.Clean(b.String()), "-.")
+	if out == "" {
+		return "unnamed"
+	}
+	return out
 }
 
 // pseudoContent makes deterministic stand-in firmware bytes for a name.
