@@ -6,12 +6,19 @@ package fleetgen
 
 import (
 	"encoding/csv"
+	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"path"
+	"slices"
+	"strconv"
 	"strings"
 
+	"github.com/package-url/packageurl-go"
+
 	"github.com/insurable/insurable/advisory"
+	"github.com/insurable/insurable/osv"
 )
 
 // Options shape the inventory.
@@ -105,4 +112,109 @@ func firstVendor(v string) string {
 		return v[:i]
 	}
 	return v
+}
+
+// GoModulesSBOM writes a CycloneDX 1.5 SBOM of n Go modules drawn from the
+// packages OSV records name, at versions on both sides of the records'
+// boundaries (the version just below a fix, the fix, the first affected),
+// filled up with modules no record names — the shape of the SBOM the
+// osv-scanner comparison of docs/vulnerabilities.md uses.
+func GoModulesSBOM(w io.Writer, records []*osv.Record, n int, seed uint64) error {
+	r := rand.New(rand.NewPCG(seed, 0x5b0))
+	bounds := map[string]map[string]bool{}
+	for _, rec := range records {
+		for _, a := range rec.Affected {
+			if a.Ecosystem != "Go" {
+				continue
+			}
+			if bounds[a.Name] == nil {
+				bounds[a.Name] = map[string]bool{}
+			}
+			for _, rg := range a.Ranges {
+				for _, e := range rg.Events {
+					for _, v := range []string{e.Introduced, e.Fixed, e.LastAffected} {
+						if v != "" && v != "0" {
+							bounds[a.Name][v] = true
+						}
+					}
+				}
+			}
+		}
+	}
+	names := make([]string, 0, len(bounds))
+	for name := range bounds {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	type comp struct{ name, version string }
+	var comps []comp
+	for _, name := range names {
+		var vs []string
+		for v := range bounds[name] {
+			vs = append(vs, v)
+			if b := below(v); b != "" {
+				vs = append(vs, b)
+			}
+		}
+		slices.Sort(vs)
+		vs = slices.Compact(vs)
+		r.Shuffle(len(vs), func(i, j int) { vs[i], vs[j] = vs[j], vs[i] })
+		for _, v := range vs[:min(3, len(vs))] {
+			comps = append(comps, comp{name, v})
+		}
+	}
+	for i := 0; len(comps) < n; i++ {
+		comps = append(comps, comp{fmt.Sprintf("example.com/fleet/lib%04d", i), fmt.Sprintf("1.%d.%d", i%7, i%5)})
+	}
+	comps = comps[:min(n, len(comps))]
+	type component struct {
+		Type    string `json:"type"`
+		BOMRef  string `json:"bom-ref"`
+		Name    string `json:"name"`
+		Version string `json:"version"`
+		PURL    string `json:"purl"`
+	}
+	bom := struct {
+		BOMFormat   string      `json:"bomFormat"`
+		SpecVersion string      `json:"specVersion"`
+		Version     int         `json:"version"`
+		Components  []component `json:"components"`
+	}{BOMFormat: "CycloneDX", SpecVersion: "1.5", Version: 1}
+	for _, c := range comps {
+		p := packageurl.NewPackageURL("golang", path.Dir(c.name), path.Base(c.name), "v"+c.version, nil, "")
+		if !strings.Contains(c.name, "/") {
+			p.Namespace = ""
+		}
+		s := p.ToString()
+		bom.Components = append(bom.Components, component{Type: "library", BOMRef: s, Name: c.name, Version: "v" + c.version, PURL: s})
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", " ")
+	return enc.Encode(bom)
+}
+
+// below returns the patch version just below v ("1.2.3" gives "1.2.2"), or
+// "" when there is none.
+func below(v string) string {
+	parts := strings.SplitN(v, ".", 3)
+	if len(parts) != 3 {
+		return ""
+	}
+	var nums [3]int
+	for i, p := range parts {
+		n, err := strconv.Atoi(p)
+		if err != nil {
+			return ""
+		}
+		nums[i] = n
+	}
+	switch {
+	case nums[2] > 0:
+		nums[2]--
+	case nums[1] > 0:
+		nums[1], nums[2] = nums[1]-1, 9
+	default:
+		return ""
+	}
+	return fmt.Sprintf("%d.%d.%d", nums[0], nums[1], nums[2])
 }
