@@ -314,60 +314,57 @@ func (v *Verifier) ancestors(c *x509.Certificate, extra []*x509.Certificate) []*
 
 // pathInWindow asks whether validity periods are the only problem with c's
 // path at the Verifier's time. crypto/x509 checks every certificate at one
-// instant, so first the leaf's own period is set aside (on a copy: the
-// signature covers the raw TBS bytes, not the parsed fields), as openssl
-// checks each certificate separately; then, for issuing CAs, the check is
-// retried at the instant nearest the Verifier's time at which the leaf and
-// as many of its possible issuers as possible are all valid. A path found
-// means that only validity periods stood in the way.
+// instant and cannot be told to skip validity periods, so the path is
+// built again from copies of c and of every CA that could be above it whose
+// periods are stretched to include that instant (the signatures cover the
+// raw TBS bytes, not the parsed fields, so they still verify), then mapped
+// back to the originals. A path found means that only validity periods
+// stood in the way; timeProblem then names the first certificate outside
+// its period, as openssl, which checks each certificate's period
+// separately, would.
 func (v *Verifier) pathInWindow(c *x509.Certificate, extra []*x509.Certificate) ([]*x509.Certificate, error) {
-	probe := c
-	if v.at.Before(c.NotBefore) || v.at.After(c.NotAfter) {
-		cp := *c
+	widen := func(x *x509.Certificate) *x509.Certificate {
+		cp := *x
 		if v.at.Before(cp.NotBefore) {
 			cp.NotBefore = v.at
 		}
 		if v.at.After(cp.NotAfter) {
 			cp.NotAfter = v.at
 		}
-		probe = &cp
-		if chain, err := v.path(probe, extra, v.at); err == nil {
-			return withLeaf(chain, c), nil
-		}
+		return &cp
 	}
-	lo, hi := probe.NotBefore, probe.NotAfter
+	isRoot := make(map[string]bool, len(v.rootList))
+	for _, r := range v.rootList {
+		isRoot[string(r.Raw)] = true
+	}
+	orig := map[string]*x509.Certificate{string(c.Raw): c}
+	roots, inter := x509.NewCertPool(), x509.NewCertPool()
 	for _, a := range v.ancestors(c, extra) {
-		if a.NotAfter.Before(lo) || a.NotBefore.After(hi) {
-			continue
-		}
-		if a.NotBefore.After(lo) {
-			lo = a.NotBefore
-		}
-		if a.NotAfter.Before(hi) {
-			hi = a.NotAfter
+		orig[string(a.Raw)] = a
+		if isRoot[string(a.Raw)] {
+			roots.AddCert(widen(a))
+		} else {
+			inter.AddCert(widen(a))
 		}
 	}
-	t := v.at
-	if t.Before(lo) {
-		t = lo
-	}
-	if t.After(hi) {
-		t = hi
-	}
-	if t.Equal(v.at) {
-		return nil, errors.New("not a matter of validity periods")
-	}
-	chain, err := v.path(probe, extra, t)
+	chains, err := widen(c).Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, CurrentTime: v.at, KeyUsages: anyUsage})
 	if err != nil {
 		return nil, err
 	}
-	return withLeaf(chain, c), nil
-}
-
-// withLeaf returns a copy of chain that starts with c.
-func withLeaf(chain []*x509.Certificate, c *x509.Certificate) []*x509.Certificate {
-	out := append([]*x509.Certificate{c}, chain[1:]...)
-	return out
+	chain := chains[0]
+	for _, ch := range chains[1:] {
+		if len(ch) < len(chain) {
+			chain = ch
+		}
+	}
+	out := make([]*x509.Certificate, len(chain))
+	for i, x := range chain {
+		out[i] = orig[string(x.Raw)]
+		if out[i] == nil {
+			return nil, errors.New("path through an unknown certificate")
+		}
+	}
+	return out, nil
 }
 
 // timeProblem returns the first certificate of chain that is outside its

@@ -113,7 +113,7 @@ another subject among those given) or malformed.`,
 				a.exit = insurable.ExitVerifyFail
 			}
 			if out.format == "json" {
-				return writeJSON(a.Stdout, map[string]any{"results": rows, "crls": v.CRLs()})
+				return writeJSON(a.Stdout, map[string]any{"results": rows, "crls": nonNil(v.CRLs())})
 			}
 			tw := tabwriter.NewWriter(a.Stdout, 0, 0, 2, ' ', 0)
 			fmt.Fprintln(tw, "FILE\tSTATUS\tSUBJECT\tREASON")
