@@ -234,7 +234,7 @@ func TestKeysSignVerifyRoundTrip(t *testing.T) {
 	if res, err := testpki.OpenSSL(out, "cms", "-verify", "-binary", "-inform", "DER", "-in", "fw.bin.p7s", "-content", "fw.bin", "-CAfile", chain, "-purpose", "any", "-out", os.DevNull); err != nil || !strings.Contains(string(res), "Verification successful") {
 		t.Errorf("openssl cms -verify: %s %v", res, err)
 	}
-	if code, _, errs := run(t, append([]string{"sign", "artifact", fw, "--key", filepath.Join(out, "plc-1.key"), "--cert", filepath.Join(out, "plc-1.pem")})...); code != insurable.ExitInput || !strings.Contains(errs, "does not allow code signing") {
+	if code, _, errs := run(t, "sign", "artifact", fw, "--key", filepath.Join(out, "plc-1.key"), "--cert", filepath.Join(out, "plc-1.pem")); code != insurable.ExitInput || !strings.Contains(errs, "does not allow code signing") {
 		t.Errorf("signing with a device key: exit %d %s", code, errs)
 	}
 
@@ -264,7 +264,7 @@ func TestKeysSignVerifyRoundTrip(t *testing.T) {
 	if code != 0 || !strings.Contains(stdout, `"status": "valid"`) {
 		t.Errorf("verify attestation: exit %d\n%s", code, stdout)
 	}
-	if code, _, errs := run(t, append([]string{"sign", "attestation", "--bundle", bundle, "--record", "governance/board-reviews.yaml#/reviews/0", "--key", filepath.Join(out, "plc-1.key"), "--cert", filepath.Join(out, "plc-1.pem")})...); code != insurable.ExitInput || !strings.Contains(errs, "document signing") {
+	if code, _, errs := run(t, "sign", "attestation", "--bundle", bundle, "--record", "governance/board-reviews.yaml#/reviews/0", "--key", filepath.Join(out, "plc-1.key"), "--cert", filepath.Join(out, "plc-1.pem")); code != insurable.ExitInput || !strings.Contains(errs, "document signing") {
 		t.Errorf("attesting with a device key: exit %d %s", code, errs)
 	}
 }
