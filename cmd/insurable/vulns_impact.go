@@ -84,12 +84,19 @@ when present, and the CSAF 2.0 schema.`,
 				ims = []vulnmatch.Impact{}
 			}
 			if out.format == "json" {
-				return writeJSON(a.Stdout, map[string]any{
-					"advisory":        map[string]string{"id": adv.ID, "title": adv.Title, "published": adv.Released, "updated": adv.Updated, "sha512": adv.SHA512},
-					"assets_indexed":  fleet.Len(),
-					"affected_assets": vulnmatch.AffectedAssets(ims),
-					"impacts":         ims,
-				})
+				type advInfo struct {
+					ID        string `json:"id"`
+					Title     string `json:"title"`
+					Published string `json:"published"`
+					Updated   string `json:"updated"`
+					SHA512    string `json:"sha512"`
+				}
+				return writeJSON(a.Stdout, struct {
+					Advisory       advInfo            `json:"advisory"`
+					AssetsIndexed  int                `json:"assets_indexed"`
+					AffectedAssets int                `json:"affected_assets"`
+					Impacts        []vulnmatch.Impact `json:"impacts"`
+				}{advInfo{adv.ID, adv.Title, adv.Released, adv.Updated, adv.SHA512}, fleet.Len(), vulnmatch.AffectedAssets(ims), ims})
 			}
 			fmt.Fprintf(a.Stdout, "%s %s\n%d of %d indexed assets affected.\n", adv.ID, adv.Title, vulnmatch.AffectedAssets(ims), fleet.Len())
 			if len(ims) == 0 {

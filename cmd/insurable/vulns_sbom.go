@@ -120,7 +120,10 @@ Exits 0 when every file is valid, 7 when one is not.`,
 				a.exit = insurable.ExitVerifyFail
 			}
 			if out.format == "json" {
-				return writeJSON(a.Stdout, map[string]any{"valid": bad == 0, "files": files})
+				return writeJSON(a.Stdout, struct {
+					Valid bool       `json:"valid"`
+					Files []sbomFile `json:"files"`
+				}{bad == 0, files})
 			}
 			for _, f := range files {
 				if f.Valid {
@@ -232,14 +235,14 @@ versions are not compared yet, are listed as not checked.`,
 			}
 			res := sbom.Match(docs, ix, sbom.NewVEX(vex...))
 			if out.format == "json" {
-				return writeJSON(a.Stdout, map[string]any{
-					"matches":     res.Matches,
-					"suppressed":  res.Suppressed,
-					"not_checked": res.NotChecked,
-					"packages":    res.Packages,
-					"sboms":       files,
-					"feeds":       fd,
-				})
+				return writeJSON(a.Stdout, struct {
+					Matches    []sbom.Finding     `json:"matches"`
+					Suppressed []sbom.Finding     `json:"suppressed"`
+					NotChecked []sbom.NotChecked  `json:"not_checked"`
+					Packages   int                `json:"packages"`
+					SBOMs      []sbomFile         `json:"sboms"`
+					Feeds      []check.FeedDigest `json:"feeds"`
+				}{res.Matches, res.Suppressed, res.NotChecked, res.Packages, files, fd})
 			}
 			tw := tabwriter.NewWriter(a.Stdout, 0, 0, 2, ' ', 0)
 			if len(res.Matches) > 0 {
