@@ -1,10 +1,12 @@
 package probe
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"io"
 	"net"
+	"slices"
 	"strconv"
 	"sync"
 	"testing"
@@ -185,4 +187,39 @@ func (tlsEnumProber) Probe(ctx context.Context, s *Session, ep *scan.Endpoint) e
 	}
 	ep.TLS, ep.Errors = TLS{}.Enumerate(ctx, s)
 	return nil
+}
+
+// TestVersionIntolerantPeer puts a front in front of a TLS 1.0 openssl
+// s_server that drops every hello carrying TLS 1.3's supported_versions
+// extension, as some legacy stacks and middleboxes do. Detection must fall
+// back to a classic hello and the enumeration still find TLS 1.0.
+func TestVersionIntolerantPeer(t *testing.T) {
+	backend := opensslServer(t, "-tls1", "-cipher", "AES128-SHA:@SECLEVEL=0")
+	port := misbehaving(t, func(c net.Conn) {
+		buf := make([]byte, 16<<10)
+		_ = c.SetReadDeadline(time.Now().Add(2 * time.Second))
+		n, err := c.Read(buf)
+		if err != nil || bytes.Contains(buf[:n], []byte{0x00, 0x2b, 0x00}) {
+			return // drop the hello
+		}
+		b, err := net.Dial("tcp", "127.0.0.1:"+strconv.Itoa(backend))
+		if err != nil {
+			return
+		}
+		defer b.Close()
+		_ = c.SetReadDeadline(time.Time{})
+		if _, err := b.Write(buf[:n]); err != nil {
+			return
+		}
+		go func() { _, _ = io.Copy(b, c); b.Close() }()
+		_, _ = io.Copy(c, b)
+	})
+	ep := probeOne(t, port, Config{})
+	if ep.TLS == nil {
+		t.Fatalf("TLS not detected: %+v", ep)
+	}
+	got := offered(ep.TLS)
+	if len(got) != 1 || !slices.Equal(got["TLSv1.0"], []string{"TLS_RSA_WITH_AES_128_CBC_SHA"}) {
+		t.Errorf("offered %v, want TLS 1.0 with one suite", got)
+	}
 }

@@ -40,7 +40,7 @@ func (OPCUA) Probe(ctx context.Context, s *Session, ep *scan.Endpoint) error {
 	defer release()
 	ctx, cancel := context.WithTimeout(ctx, 2*s.Config.Timeout)
 	defer cancel()
-	url := "opc.tcp://" + s.Addr()
+	url := "opc.tcp://" + s.dialAddr()
 	eps, err := opcua.GetEndpoints(ctx, url,
 		opcua.Dialer(&uacp.Dialer{Dialer: &net.Dialer{Timeout: s.Config.Timeout}}),
 		opcua.DialTimeout(s.Config.Timeout),

@@ -138,6 +138,9 @@ type Session struct {
 	limiter *rate.Limiter
 	slot    chan struct{} // holds a token while a connection is open
 	conns   atomic.Int64
+	// ip, when set, is the address a host name resolved to: connections
+	// go there, so that the name is looked up once per endpoint.
+	ip string
 }
 
 // newSession returns a session for host:port.
@@ -147,6 +150,39 @@ func newSession(host string, port int, cfg *Config, lim *rate.Limiter) *Session 
 
 // Addr returns host:port.
 func (s *Session) Addr() string { return net.JoinHostPort(s.Host, strconv.Itoa(s.Port)) }
+
+// dialAddr returns the address connections go to.
+func (s *Session) dialAddr() string {
+	if s.ip != "" {
+		return net.JoinHostPort(s.ip, strconv.Itoa(s.Port))
+	}
+	return s.Addr()
+}
+
+// resolve looks a host name up once and pins the session to its first
+// address (IPv4 preferred).
+func (s *Session) resolve(ctx context.Context) error {
+	if net.ParseIP(s.Host) != nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.Config.Timeout)
+	defer cancel()
+	addrs, err := net.DefaultResolver.LookupNetIP(ctx, "ip", s.Host)
+	if err != nil {
+		return err
+	}
+	for _, a := range addrs {
+		if a.Unmap().Is4() {
+			s.ip = a.Unmap().String()
+			return nil
+		}
+	}
+	if len(addrs) > 0 {
+		s.ip = addrs[0].String()
+		return nil
+	}
+	return fmt.Errorf("%s has no address", s.Host)
+}
 
 // Connections returns how many connections the session has opened.
 func (s *Session) Connections() int { return int(s.conns.Load()) }
@@ -170,7 +206,7 @@ func (s *Session) DialTCP(ctx context.Context) (net.Conn, error) {
 		return nil, err
 	}
 	d := net.Dialer{Timeout: s.Config.Timeout}
-	c, err := d.DialContext(ctx, "tcp", s.Addr())
+	c, err := d.DialContext(ctx, "tcp", s.dialAddr())
 	if err != nil {
 		release()
 		return nil, err

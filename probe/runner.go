@@ -97,6 +97,10 @@ func probeEndpoint(ctx context.Context, c *Config, lim *rate.Limiter, e endpoint
 	s := newSession(e.host, e.port, c, lim)
 	ep := &scan.Endpoint{Host: e.host, Port: e.port, Transport: "tcp", Protocol: "unknown"}
 	log := c.Log.With("endpoint", s.Addr())
+	if err := s.resolve(ctx); err != nil {
+		log.Warn("target does not resolve; skipped", "err", err)
+		return nil
+	}
 
 	probers := c.Probers
 	if probers == nil {

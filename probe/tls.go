@@ -89,15 +89,28 @@ func (TLS) Plan() []string {
 	}
 }
 
-// detect sends one modern ClientHello and reports whether the peer answers
-// in TLS (a ServerHello or an alert). When it answers otherwise, the first
-// bytes it sent are returned: a server-first protocol's banner.
+// detect sends a modern ClientHello and reports whether the peer answers in
+// TLS (a ServerHello or an alert). A peer that closes the connection on it
+// gets a second, classic hello (TLS 1.2 without TLS 1.3 extensions), since
+// some legacy stacks drop hellos they do not understand. When the peer
+// answers with something else, the first bytes it sent are returned: a
+// server-first protocol's banner.
 func (TLS) detect(ctx context.Context, s *Session) (bool, []byte, error) {
 	all := append(offerable(VersionTLS13), offerable(VersionTLS12)...)
 	// supported_versions lists TLS 1.3 down to 1.0, so that any TLS server
 	// answers with something.
-	hello, err := clientHello(helloSpec{version: VersionTLS13, versions: []uint16{VersionTLS13, VersionTLS12, VersionTLS11, VersionTLS10},
-		suites: all, groups: groupIDs(false), keyShare: groupX25519, serverName: sniName(s.Host)})
+	modern := helloSpec{version: VersionTLS13, versions: []uint16{VersionTLS13, VersionTLS12, VersionTLS11, VersionTLS10},
+		suites: all, groups: groupIDs(false), keyShare: groupX25519, serverName: sniName(s.Host)}
+	ok, banner, err := detectWith(ctx, s, modern)
+	if ok || len(banner) > 0 || !closedEarly(err) || s.Connections() == 0 {
+		return ok, banner, err
+	}
+	classic := helloSpec{version: VersionTLS12, suites: offerable(VersionTLS12), groups: groupIDs(true), serverName: sniName(s.Host)}
+	return detectWith(ctx, s, classic)
+}
+
+func detectWith(ctx context.Context, s *Session, spec helloSpec) (bool, []byte, error) {
+	hello, err := clientHello(spec)
 	if err != nil {
 		return false, nil, err
 	}
