@@ -3,6 +3,7 @@ package probe
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -28,7 +29,7 @@ func (HTTP) Name() string { return "http" }
 func (HTTP) Plan() []string {
 	return []string{
 		"GET / (and one GET of a redirect target on the same endpoint)",
-		"when the page asks for HTTP basic authentication: one GET with each documented default credential (at most MaxCredentialAttempts, stopping at the first that works); none with --no-default-creds",
+		fmt.Sprintf("when the page asks for HTTP basic authentication: one GET with each documented default credential (%d, at most %d, stopping at the first that works); none with --no-default-creds", len(DefaultCredentials), MaxCredentialAttempts),
 	}
 }
 

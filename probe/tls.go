@@ -80,7 +80,7 @@ type TLS struct{}
 // Plan says what the enumeration sends.
 func (TLS) Plan() []string {
 	return []string{
-		"TLS ClientHello offering TLS 1.0–1.3 (detection)",
+		"TLS ClientHello offering TLS 1.0–1.3 (detection); if the peer closes on it, a classic TLS 1.2 ClientHello without TLS 1.3 extensions",
 		fmt.Sprintf("for each of SSLv3, TLS 1.0, 1.1, 1.2: ClientHellos offering the %d registered cipher suites, repeated without each suite the server picks, until it refuses", len(offerable(VersionTLS12))),
 		"TLS 1.3: ClientHellos with supported_versions and an x25519 key share offering the 5 TLS 1.3 suites, repeated likewise",
 		fmt.Sprintf("key exchange groups: TLS 1.3 ClientHellos with an empty key share and the %d registered groups (the server answers HelloRetryRequest), or TLS 1.2 ECDHE hellos read up to ServerKeyExchange", len(groups)),

@@ -178,9 +178,19 @@ func readRoots(name string) (*x509.CertPool, error) {
 func writePlan(w io.Writer, p *probe.Plan) error {
 	fmt.Fprintf(w, "dry run: nothing is sent. %d endpoint(s) of %s; at most %d endpoints at once, %g new connections/s, timeout %s\n",
 		len(p.Endpoints), strings.Join(p.Targets, " "), p.Concurrency, p.Rate, p.Timeout)
+	// Endpoints with the same steps are listed together.
+	var order []string
+	groups := map[string][]string{}
 	for _, e := range p.Endpoints {
-		fmt.Fprintf(w, "\n%s:%d\n", e.Host, e.Port)
-		for _, s := range e.Steps {
+		k := strings.Join(e.Steps, "\n")
+		if _, ok := groups[k]; !ok {
+			order = append(order, k)
+		}
+		groups[k] = append(groups[k], hostPort(e.Host, e.Port))
+	}
+	for _, k := range order {
+		fmt.Fprintf(w, "\n%s\n", strings.Join(groups[k], " "))
+		for _, s := range strings.Split(k, "\n") {
 			fmt.Fprintf(w, "  %s\n", s)
 		}
 	}
