@@ -305,9 +305,9 @@ keyfile %s
 	return anon, tlsPort
 }
 
-// sshServer starts Debian's sshd on a free port with a fresh host key and
-// password authentication on.
-func sshServer(t testing.TB) int {
+// sshServer starts Debian's sshd on a free port with a fresh host key,
+// password authentication on or off.
+func sshServer(t testing.TB, password bool) int {
 	t.Helper()
 	bin := needBinary(t, "sshd", "/usr/sbin/sshd")
 	keygen := needBinary(t, "ssh-keygen")
@@ -320,7 +320,8 @@ func sshServer(t testing.TB) int {
 		t.Fatalf("ssh-keygen: %v: %s", err, out)
 	}
 	port := freePort(t)
-	conf := fmt.Sprintf("Port %d\nListenAddress 127.0.0.1\nHostKey %s\nPasswordAuthentication yes\nKbdInteractiveAuthentication no\nUsePAM no\nPidFile none\n", port, key)
+	yes := map[bool]string{true: "yes", false: "no"}[password]
+	conf := fmt.Sprintf("Port %d\nListenAddress 127.0.0.1\nHostKey %s\nPasswordAuthentication %s\nKbdInteractiveAuthentication no\nUsePAM no\nPidFile none\n", port, key, yes)
 	cf := filepath.Join(dir, "sshd_config")
 	if err := os.WriteFile(cf, []byte(conf), 0o600); err != nil {
 		t.Fatal(err)

@@ -3,6 +3,7 @@ package probe
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -59,6 +60,7 @@ func TestTLSAgainstOpenSSL(t *testing.T) {
 		clientAuth string
 		chainValid bool
 		keyBits    int
+		protocol   string // "https" when empty
 	}{
 		{
 			name:     "modern TLS 1.2 and 1.3",
@@ -106,6 +108,28 @@ func TestTLSAgainstOpenSSL(t *testing.T) {
 			args:       []string{"-tls1_2", "-verify", "1"},
 			roots:      true,
 			versions:   []string{"TLSv1.2"},
+			clientAuth: "optional", chainValid: true, keyBits: 2048,
+		},
+		{
+			name:       "TLS 1.2 with DHE suites only (Go lacks them: certificate from the raw flight)",
+			args:       []string{"-tls1_2", "-cipher", "DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-SHA"},
+			roots:      true,
+			versions:   []string{"TLSv1.2"},
+			suites:     map[string][]string{"TLSv1.2": {"TLS_DHE_RSA_WITH_AES_128_GCM_SHA256", "TLS_DHE_RSA_WITH_AES_256_CBC_SHA"}},
+			clientAuth: "none", chainValid: true, keyBits: 2048, protocol: "unknown",
+		},
+		{
+			name:       "client certificate required, TLS 1.0 only",
+			args:       []string{"-tls1", "-cipher", "AES128-SHA:@SECLEVEL=0", "-Verify", "1"},
+			roots:      true,
+			versions:   []string{"TLSv1.0"},
+			clientAuth: "required", chainValid: true, keyBits: 2048,
+		},
+		{
+			name:       "client certificate optional, TLS 1.0 only",
+			args:       []string{"-tls1", "-cipher", "AES128-SHA:@SECLEVEL=0", "-verify", "1"},
+			roots:      true,
+			versions:   []string{"TLSv1.0"},
 			clientAuth: "optional", chainValid: true, keyBits: 2048,
 		},
 		{
@@ -170,8 +194,17 @@ func TestTLSAgainstOpenSSL(t *testing.T) {
 			if c.TrustRoot != wantRoot || c.NameMatch == nil || !*c.NameMatch {
 				t.Errorf("trust root %q name match %v, want %q and a match", c.TrustRoot, c.NameMatch, wantRoot)
 			}
-			// Without a client certificate nothing can be said inside.
-			if wantProto := map[bool]string{true: "unknown", false: "https"}[tt.clientAuth == "required"]; ep.Protocol != wantProto {
+			// Without a client certificate, or without a suite Go has,
+			// nothing can be said inside.
+			wantProto := tt.protocol
+			switch {
+			case wantProto != "":
+			case tt.clientAuth == "required":
+				wantProto = "unknown"
+			default:
+				wantProto = "https"
+			}
+			if ep.Protocol != wantProto {
 				t.Errorf("protocol %q, want %s (s_server -www)", ep.Protocol, wantProto)
 			}
 			if _, err := scan.Parse("x.json", mustJSON(t, &scan.File{Format: scan.Format, Endpoints: []scan.Endpoint{*ep}})); err != nil {
@@ -290,27 +323,34 @@ func TestModbus(t *testing.T) {
 }
 
 func TestSSH(t *testing.T) {
-	port := sshServer(t)
-	ep := probeOne(t, port, Config{})
-	if ep.Protocol != "ssh" || ep.SSH == nil {
-		t.Fatalf("protocol %q ssh %+v; errors %v", ep.Protocol, ep.SSH, ep.Errors)
-	}
-	s := ep.SSH
-	if !strings.HasPrefix(s.Banner, "SSH-2.0-OpenSSH") {
-		t.Errorf("banner %q", s.Banner)
-	}
-	if !slices.Contains(s.KEX, "curve25519-sha256") || !slices.Equal(s.HostKeys, []string{"ssh-ed25519"}) ||
-		!slices.Contains(s.Ciphers, "aes256-gcm@openssh.com") || !slices.Contains(s.MACs, "hmac-sha2-256-etm@openssh.com") {
-		t.Errorf("algorithms %+v", s)
-	}
-	if !s.PasswordAuth {
-		t.Error("password authentication not detected")
-	}
-	if s.HostKey != "ssh-ed25519" || !strings.HasPrefix(s.HostKeyFingerprint, "SHA256:") {
-		t.Errorf("host key %q %q", s.HostKey, s.HostKeyFingerprint)
-	}
-	if len(ep.Errors) > 0 {
-		t.Errorf("errors %v", ep.Errors)
+	for _, password := range []bool{true, false} {
+		t.Run(fmt.Sprintf("password authentication %v", password), func(t *testing.T) {
+			ep := probeOne(t, sshServer(t, password), Config{})
+			if ep.Protocol != "ssh" || ep.SSH == nil {
+				t.Fatalf("protocol %q ssh %+v; errors %v", ep.Protocol, ep.SSH, ep.Errors)
+			}
+			s := ep.SSH
+			if !strings.HasPrefix(s.Banner, "SSH-2.0-OpenSSH") {
+				t.Errorf("banner %q", s.Banner)
+			}
+			if !slices.Contains(s.KEX, "curve25519-sha256") || !slices.Equal(s.HostKeys, []string{"ssh-ed25519"}) ||
+				!slices.Contains(s.Ciphers, "aes256-gcm@openssh.com") || !slices.Contains(s.MACs, "hmac-sha2-256-etm@openssh.com") {
+				t.Errorf("algorithms %+v", s)
+			}
+			if s.PasswordAuth != password {
+				t.Errorf("password authentication %v, want %v", s.PasswordAuth, password)
+			}
+			if s.HostKey != "ssh-ed25519" || !strings.HasPrefix(s.HostKeyFingerprint, "SHA256:") {
+				t.Errorf("host key %q %q", s.HostKey, s.HostKeyFingerprint)
+			}
+			if len(ep.Errors) > 0 {
+				t.Errorf("errors %v", ep.Errors)
+			}
+			problem := slices.Contains(scan.Summarize("", ep).Problems, "SSH offers password authentication")
+			if problem != password {
+				t.Errorf("password problem reported %v, want %v", problem, password)
+			}
+		})
 	}
 }
 

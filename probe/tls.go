@@ -326,7 +326,7 @@ func (e *tlsEnum) groups(ctx context.Context, offered []uint16, accepted map[uin
 // or 1.3 with a suite Go implements, else from the raw Certificate message
 // of the best legacy version.
 func (e *tlsEnum) certificate(ctx context.Context, res *scan.TLSResult, offered []uint16, accepted map[uint16][]uint16) {
-	chain, auth, err := e.handshake(ctx)
+	chain, auth, err := e.handshake(ctx, false)
 	if err == nil {
 		res.Certificate = describeChain(chain, e.s.Host, e.s.Config.Roots, e.s.Config.Now())
 		res.ClientAuth = auth
@@ -357,8 +357,15 @@ func (e *tlsEnum) certificate(ctx context.Context, res *scan.TLSResult, offered 
 		}
 		res.Certificate = describeChain(f.certs, e.s.Host, e.s.Config.Roots, e.s.Config.Now())
 		if f.certRequest {
-			res.ClientAuth = "optional"
-			e.errorf("the server asks for a client certificate; whether it requires one is unknown, since no full handshake was possible (%v)", err)
+			// Whether the certificate is required shows only in a full
+			// handshake: try one with the legacy versions and suites Go
+			// still has.
+			if _, auth, lerr := e.handshake(ctx, true); lerr == nil {
+				res.ClientAuth = auth
+			} else {
+				res.ClientAuth = "optional"
+				e.errorf("the server asks for a client certificate; whether it requires one is unknown, since no full handshake was possible (%v)", lerr)
+			}
 		}
 		return
 	}
@@ -368,8 +375,10 @@ func (e *tlsEnum) certificate(ctx context.Context, res *scan.TLSResult, offered 
 // handshake completes a crypto/tls handshake without a client certificate
 // and returns the chain the server sent and its client-certificate policy:
 // "none" (not requested), "optional" (requested, the handshake succeeded
-// without one) or "required".
-func (e *tlsEnum) handshake(ctx context.Context) ([][]byte, string, error) {
+// without one) or "required". It offers TLS 1.2 and 1.3 with Go's secure
+// suites, or, when legacy is set, also TLS 1.0 and 1.1 and the insecure
+// suites Go implements.
+func (e *tlsEnum) handshake(ctx context.Context, legacy bool) ([][]byte, string, error) {
 	c, err := e.s.DialTCP(ctx)
 	if err != nil {
 		return nil, "", err
@@ -392,6 +401,10 @@ func (e *tlsEnum) handshake(ctx context.Context) ([][]byte, string, error) {
 	}
 	if cfg.ServerName == "" {
 		cfg.ServerName = e.s.Host
+	}
+	if legacy {
+		cfg.MinVersion = tls.VersionTLS10
+		cfg.CipherSuites = e.s.insecureTLS().CipherSuites
 	}
 	tc := tls.Client(c, cfg)
 	herr := tc.HandshakeContext(ctx)
