@@ -234,6 +234,15 @@ func probeEndpoint(ctx context.Context, c *Config, lim *rate.Limiter, e endpoint
 	if ep.Banner == "" && len(ep.Errors) == 0 {
 		ep.Errors = append(ep.Errors, "no known protocol answered")
 	}
+	var names []string
+	for _, p := range ports.OnPort(e.port) {
+		if strings.Contains(p.Transport, "tcp") {
+			names = append(names, p.Name)
+		}
+	}
+	if len(names) > 0 {
+		ep.Errors = append(ep.Errors, "not identified as the protocol registered on this port ("+strings.Join(names, ", ")+")")
+	}
 	return ep
 }
 
@@ -269,12 +278,20 @@ func registeredSecure(name string, port int) bool {
 	return registered(p.SecureVariant, port)
 }
 
-// encryptedOnPort returns the encrypted protocol registered on port.
+// encryptedOnPort returns the TLS-based protocol registered on port
+// (https before the others that share 443).
 func encryptedOnPort(port int) (string, bool) {
+	var found []string
 	for _, p := range ports.OnPort(port) {
-		if p.Encrypted && p.Name != "ssh" && p.Name != "sftp" && p.Name != "rdp" {
-			return p.Name, true
+		if p.Encrypted && p.Name != "ssh" && p.Name != "sftp" && p.Name != "rdp" && p.Name != "snmpv3" && p.Name != "coaps" {
+			found = append(found, p.Name)
 		}
+	}
+	if slices.Contains(found, "https") {
+		return "https", true
+	}
+	if len(found) > 0 {
+		return found[0], true
 	}
 	return "", false
 }

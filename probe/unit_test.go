@@ -500,3 +500,17 @@ func TestOfferable(t *testing.T) {
 }
 
 func scanWeak(id uint16) bool { return scan.WeakCipher(SuiteName(id)) }
+
+func TestEncryptedOnPort(t *testing.T) {
+	tests := []struct {
+		port int
+		want string
+	}{
+		{443, "https"}, {8883, "mqtts"}, {4843, "opcua-https"}, {19999, "dnp3-tls"}, {22, ""}, {161, ""}, {12345, ""},
+	}
+	for _, tt := range tests {
+		if got, _ := encryptedOnPort(tt.port); got != tt.want {
+			t.Errorf("encryptedOnPort(%d) = %q, want %q", tt.port, got, tt.want)
+		}
+	}
+}
