@@ -3,6 +3,7 @@ package cryptoevidence
 import (
 	"context"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"runtime"
 	"sort"
@@ -113,7 +114,7 @@ func (v *Verifiers) VerifyDeviceCertificates(ctx context.Context, b *evidence.Bu
 		for i, it := range items {
 			results[i] = pki.Result{Status: pki.Untrusted, Reason: t.noRoot()}
 			if it.Cert == nil {
-				results[i] = pki.Result{Status: pki.Malformed, Reason: errText(it.Err)}
+				results[i] = pki.Unreadable(it.Err)
 			}
 		}
 	}
@@ -121,6 +122,10 @@ func (v *Verifiers) VerifyDeviceCertificates(ctx context.Context, b *evidence.Bu
 	rep.Results = make([]check.CertificateResult, len(items))
 	for i, it := range items {
 		r := check.CertificateResult{File: files[i], AssetID: assetOf[i], Status: string(results[i].Status), Reason: results[i].Reason}
+		var uk *pki.UnsupportedKeyError
+		if errors.As(it.Err, &uk) {
+			r.Subject = uk.Subject
+		}
 		if it.Cert != nil {
 			r.Subject = it.Cert.Subject.String()
 			r.Issuer = it.Cert.Issuer.String()
@@ -167,13 +172,6 @@ func readItems(ctx context.Context, b *evidence.Bundle, files []string) ([]pki.I
 	}
 	wg.Wait()
 	return items, ctx.Err()
-}
-
-func errText(err error) string {
-	if err == nil {
-		return "not a certificate"
-	}
-	return err.Error()
 }
 
 // subject names a certificate for reports.

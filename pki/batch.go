@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"runtime"
 	"sort"
@@ -56,11 +57,7 @@ func (v *Verifier) VerifyAll(ctx context.Context, items []Item, p Purpose) ([]Re
 				}
 				it := &items[i]
 				if it.Cert == nil {
-					reason := "not a certificate"
-					if it.Err != nil {
-						reason = it.Err.Error()
-					}
-					results[i] = Result{Status: Malformed, Reason: reason}
+					results[i] = Unreadable(it.Err)
 					continue
 				}
 				results[i] = v.Verify(it.Cert, it.Extra, p)
@@ -73,6 +70,20 @@ func (v *Verifier) VerifyAll(ctx context.Context, items []Item, p Purpose) ([]Re
 	}
 	MarkDuplicates(items, results)
 	return results, nil
+}
+
+// Unreadable is the verdict on a certificate that could not be parsed:
+// weak-key when only its key's algorithm stood in the way
+// (UnsupportedKeyError), else malformed.
+func Unreadable(err error) Result {
+	var uk *UnsupportedKeyError
+	if errors.As(err, &uk) {
+		return Result{Status: WeakKey, Reason: "its key is " + uk.Algorithm + ", which the key policy does not allow (RSA ≥ 2048, ECDSA P-256 or stronger, Ed25519)"}
+	}
+	if err == nil {
+		return Result{Status: Malformed, Reason: "not a certificate"}
+	}
+	return Result{Status: Malformed, Reason: err.Error()}
 }
 
 // MarkDuplicates turns into duplicate-key the valid results whose key is

@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"fmt"
+	"strings"
 
 	"github.com/insurable/insurable"
 )
@@ -41,6 +42,9 @@ func ParseCertificates(name string, data []byte) ([]*x509.Certificate, error) {
 	if !isPEM(data) {
 		certs, err := x509.ParseCertificates(data)
 		if err != nil {
+			if uk := unsupportedKey(name, data); uk != nil && isKeyError(err) {
+				return nil, uk
+			}
 			return nil, &insurable.Error{Op: opParse, Kind: insurable.Invalid, Path: name, Msg: "neither PEM nor a DER certificate", Err: err}
 		}
 		if len(certs) > MaxCertificatesPerFile {
@@ -60,6 +64,9 @@ func ParseCertificates(name string, data []byte) ([]*x509.Certificate, error) {
 		}
 		c, err := x509.ParseCertificate(b.Bytes)
 		if err != nil {
+			if uk := unsupportedKey(name, b.Bytes); uk != nil && isKeyError(err) {
+				return uk
+			}
 			return &insurable.Error{Op: opParse, Kind: insurable.Invalid, Path: name, Line: line, Msg: "malformed certificate", Err: err}
 		}
 		certs = append(certs, c)
@@ -115,6 +122,13 @@ func ParseCRLs(name string, data []byte) ([]*x509.RevocationList, error) {
 	return crls, nil
 }
 
+// isKeyError reports whether crypto/x509 refused a certificate for its
+// public key's algorithm or curve.
+func isKeyError(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "unsupported elliptic curve") || strings.Contains(msg, "unknown public key algorithm") || strings.Contains(msg, "unsupported public key")
+}
+
 // isPEM reports whether data holds a PEM header anywhere; openssl's text
 // output puts a dump before the block.
 func isPEM(data []byte) bool { return bytes.Contains(data, []byte("-----BEGIN ")) }
@@ -146,6 +160,9 @@ type pemErr struct{ line int }
 func (e *pemErr) Error() string { return fmt.Sprintf("line %d: malformed PEM block", e.line) }
 
 func pemError(name string, err error) error {
+	if _, ok := err.(*UnsupportedKeyError); ok {
+		return err
+	}
 	if pe, ok := err.(*pemErr); ok {
 		return insurable.FileError(opParse, insurable.Invalid, name, pe.line, "malformed PEM block (bad base64, or no matching END line)")
 	}

@@ -97,6 +97,7 @@ func TestVerifyDeviceCertificatesMadeByOpenSSL(t *testing.T) {
 		{"dev/revoked.pem", Revoked, "(keyCompromise) according to crl/int.crl.der"},
 		{"dev/under-revoked-ca.pem", Revoked, `issuing CA "Fixture Retired CA" was revoked`},
 		{"dev/weak.pem", WeakKey, "RSA key of 1024 bits"},
+		{"dev/weak-curve.pem", WeakKey, "ECDSA P-192"},
 		{"dev/sha1.pem", WeakKey, "ECDSA-SHA1"},
 		{"dev/bad-usage.pem", BadUsage, "codeSigning"},
 		{"dev/is-ca.pem", BadUsage, "CA certificate"},

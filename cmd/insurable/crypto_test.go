@@ -28,7 +28,7 @@ func TestVerifyContract(t *testing.T) {
 			"dev/valid.pem": "valid", "dev/valid-rsa.pem": "valid", "dev/valid-ed25519.pem": "valid", "dev/with-chain.pem": "valid",
 			"dev/expired.pem": "expired", "dev/not-yet-valid.pem": "not-yet-valid", "dev/revoked.pem": "revoked",
 			"dev/under-revoked-ca.pem": "revoked", "dev/untrusted.pem": "untrusted", "dev/nc-bad.pem": "untrusted",
-			"dev/weak.pem": "weak-key", "dev/sha1.pem": "weak-key", "dev/bad-usage.pem": "bad-usage", "dev/is-ca.pem": "bad-usage",
+			"dev/weak.pem": "weak-key", "dev/weak-curve.pem": "weak-key", "dev/sha1.pem": "weak-key", "dev/bad-usage.pem": "bad-usage", "dev/is-ca.pem": "bad-usage",
 			"dev/dup-a.pem": "duplicate-key", "dev/dup-b.pem": "duplicate-key", "dev/garbage.pem": "malformed", "dev/bad-pem.pem": "malformed",
 			"dev/does-not-exist.pem": "malformed",
 		}

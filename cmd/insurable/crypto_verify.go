@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -101,6 +102,10 @@ another subject among those given) or malformed.`,
 			allValid := true
 			for i, r := range results {
 				rows[i] = certJSON{File: items[i].Name, Status: string(r.Status), Reason: r.Reason}
+				var uk *pki.UnsupportedKeyError
+				if errors.As(items[i].Err, &uk) {
+					rows[i].Subject = uk.Subject
+				}
 				if c := items[i].Cert; c != nil {
 					rows[i].Subject = c.Subject.String()
 					rows[i].Issuer = c.Issuer.String()

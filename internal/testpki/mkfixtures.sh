@@ -133,6 +133,7 @@ key() { # key FILE TYPE
 	case $2 in
 	ec) o genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1" ;;
 	p384) o genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-384 -out "$1" ;;
+	p192) o genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-192 -out "$1" ;;
 	rsa) o genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$1" ;;
 	rsa1024) o genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:1024 -out "$1" ;;
 	ed25519) o genpkey -algorithm ED25519 -out "$1" ;;
@@ -184,6 +185,7 @@ dev expired ec device -startdate 200101000000Z -enddate 210101000000Z
 dev not-yet-valid ec device -startdate 400101000000Z -enddate 410101000000Z
 dev revoked ec device
 dev weak rsa1024 device
+dev weak-curve p192 device
 dev bad-usage ec device_codesign
 dev is-ca ec device_ca
 dev sha1 ec device -md sha1
