@@ -15,6 +15,38 @@ import (
 // to, so that a mistyped prefix cannot start a sweep of a whole network.
 const MaxAddresses = 65536
 
+// MaxEndpoints bounds how many host and port pairs one run may probe.
+const MaxEndpoints = 1 << 20
+
+// Count returns how many endpoints the targets expand to with the port
+// list (DefaultPorts when empty), or an error when they exceed
+// MaxAddresses or MaxEndpoints.
+func Count(targets []Target, list []int) (int, error) {
+	if len(list) == 0 {
+		list = DefaultPorts()
+	}
+	addrs, n := 0, 0
+	for _, t := range targets {
+		h := 1
+		if t.Host == "" {
+			h = len(hosts(t.Prefix))
+		}
+		addrs += h
+		if t.Port != 0 {
+			n += h
+		} else {
+			n += h * len(list)
+		}
+	}
+	switch {
+	case addrs > MaxAddresses:
+		return 0, fmt.Errorf("the targets cover %d addresses; at most %d per run", addrs, MaxAddresses)
+	case n > MaxEndpoints:
+		return 0, fmt.Errorf("the targets and ports make %d endpoints; at most %d per run", n, MaxEndpoints)
+	}
+	return n, nil
+}
+
 // Target is one target as the user gave it: a host, a host:port or a CIDR
 // prefix.
 type Target struct {
@@ -121,6 +153,9 @@ type endpoint struct {
 // given and without duplicates: a host:port target is that port only; a
 // host or prefix gets every port of list.
 func expand(targets []Target, list []int) ([]endpoint, error) {
+	if _, err := Count(targets, list); err != nil {
+		return nil, err
+	}
 	var out []endpoint
 	seen := map[endpoint]bool{}
 	add := func(h string, p int) {

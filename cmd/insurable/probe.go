@@ -92,6 +92,9 @@ found. See docs/probe.md.`,
 				}
 				targets = append(targets, t)
 			}
+			if _, err := probe.Count(targets, cfg.Ports); err != nil {
+				return usagef("%v", err)
+			}
 			if rootFile != "" {
 				pool, err := readRoots(rootFile)
 				if err != nil {
@@ -118,7 +121,8 @@ found. See docs/probe.md.`,
 			f, err := probe.Run(cmd.Context(), cfg, targets)
 			_ = bar.Finish()
 			if err != nil {
-				return insurable.Wrap("probe", insurable.Invalid, err)
+				// Only an interruption (the context ended) gets here.
+				return insurable.Wrap("probe", insurable.Internal, err)
 			}
 			f.Scanner = scan.Tool{Name: "insurable probe", Version: toolVersion()}
 			f.Assessor = assessor

@@ -32,6 +32,8 @@ func TestProbeCommandUsage(t *testing.T) {
 		{"bad target", []string{"probe", "not a host"}, insurable.ExitUsage, "neither an address nor a host name"},
 		{"prefix too large", []string{"probe", "10.0.0.0/8"}, insurable.ExitUsage, "at most 65536"},
 		{"bad ports", []string{"probe", "192.0.2.1", "--ports", "70000"}, insurable.ExitUsage, "--ports"},
+		{"too many addresses", []string{"probe", "10.0.0.0/16", "10.1.0.0/16"}, insurable.ExitUsage, "addresses; at most 65536"},
+		{"too many endpoints", []string{"probe", "10.0.0.0/16", "--ports", "1-100"}, insurable.ExitUsage, "endpoints; at most"},
 		{"bad output", []string{"probe", "192.0.2.1", "-o", "xml"}, insurable.ExitUsage, "want one of text, json"},
 		{"bad rate", []string{"probe", "192.0.2.1", "--rate", "0"}, insurable.ExitUsage, "--rate"},
 		{"bad concurrency", []string{"probe", "192.0.2.1", "--concurrency", "0"}, insurable.ExitUsage, "--concurrency"},
