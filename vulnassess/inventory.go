@@ -98,6 +98,7 @@ type csvSource struct {
 	comma     rune
 	cols      columns
 	spans     []span
+	lines     []int // the line each span starts on
 }
 
 // openCSV reads the header of CSV inventory data and cuts the rest into
@@ -160,14 +161,19 @@ func openCSV(name string, data []byte) (*csvSource, error) {
 	off := r.InputOffset()
 	src := &csvSource{name: name, body: data[off:], firstLine: 1 + bytes.Count(data[:off], []byte("\n")), comma: comma, cols: cols}
 	src.spans = splitCSV(src.body, chunkSize)
+	src.lines = make([]int, len(src.spans))
+	line := src.firstLine
+	for i, sp := range src.spans {
+		src.lines[i] = line
+		line += bytes.Count(src.body[sp.start:sp.end], []byte("\n"))
+	}
 	return src, nil
 }
 
 // parse reads piece i of the inventory.
 func (s *csvSource) parse(i int) ([]Row, error) {
 	c := s.spans[i]
-	line := s.firstLine + bytes.Count(s.body[:c.start], []byte("\n"))
-	return parseChunk(s.name, s.body[c.start:c.end], line, s.comma, s.cols)
+	return parseChunk(s.name, s.body[c.start:c.end], s.lines[i], s.comma, s.cols)
 }
 
 // ParseInventoryCSV reads CSV inventory data; name is used in errors. The
