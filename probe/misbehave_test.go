@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"encoding/binary"
 	"io"
 	"net"
 	"slices"
@@ -221,5 +222,64 @@ func TestVersionIntolerantPeer(t *testing.T) {
 	got := offered(ep.TLS)
 	if len(got) != 1 || !slices.Equal(got["TLSv1.0"], []string{"TLS_RSA_WITH_AES_128_CBC_SHA"}) {
 		t.Errorf("offered %v, want TLS 1.0 with one suite", got)
+	}
+}
+
+// truncateSuites rewrites a ClientHello record so that it offers only its
+// first n cipher suites, as a server with the 128-suite bug reads it.
+func truncateSuites(rec []byte, n int) []byte {
+	if len(rec) < 9+2+32+1 {
+		return rec
+	}
+	p := 9 + 2 + 32
+	p += 1 + int(rec[p]) // session id
+	if p+2 > len(rec) {
+		return rec
+	}
+	l := int(binary.BigEndian.Uint16(rec[p:]))
+	if l <= 2*n || p+2+l > len(rec) {
+		return rec
+	}
+	out := append([]byte{}, rec[:p]...)
+	out = binary.BigEndian.AppendUint16(out, uint16(2*n))
+	out = append(out, rec[p+2:p+2+2*n]...)
+	out = append(out, rec[p+2+l:]...)
+	binary.BigEndian.PutUint16(out[3:], uint16(len(out)-5))
+	hl := len(out) - 9
+	out[6], out[7], out[8] = byte(hl>>16), byte(hl>>8), byte(hl)
+	return out
+}
+
+// TestSuiteLimitBug puts a front before openssl s_server that passes on
+// only the first 128 suites of each hello. A suite past them must still be
+// found.
+func TestSuiteLimitBug(t *testing.T) {
+	backend := opensslServer(t, "-tls1_2", "-cipher", "AES128-SHA:CAMELLIA128-SHA:@SECLEVEL=0")
+	port := misbehaving(t, func(c net.Conn) {
+		_ = c.SetReadDeadline(time.Now().Add(2 * time.Second))
+		hdr := make([]byte, 5)
+		if _, err := io.ReadFull(c, hdr); err != nil {
+			return
+		}
+		body := make([]byte, binary.BigEndian.Uint16(hdr[3:]))
+		if _, err := io.ReadFull(c, body); err != nil {
+			return
+		}
+		b, err := net.Dial("tcp", "127.0.0.1:"+strconv.Itoa(backend))
+		if err != nil {
+			return
+		}
+		defer b.Close()
+		_ = c.SetReadDeadline(time.Time{})
+		if _, err := b.Write(truncateSuites(append(hdr, body...), maxOffer)); err != nil {
+			return
+		}
+		go func() { _, _ = io.Copy(b, c); b.Close() }()
+		_, _ = io.Copy(c, b)
+	})
+	ep := probeOne(t, port, Config{})
+	got := slices.Sorted(slices.Values(offered(ep.TLS)["TLSv1.2"]))
+	if want := []string{"TLS_RSA_WITH_AES_128_CBC_SHA", "TLS_RSA_WITH_CAMELLIA_128_CBC_SHA"}; !slices.Equal(got, want) {
+		t.Errorf("TLS 1.2 suites %v, want %v", got, want)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"slices"
+	"strings"
 	"syscall"
 	"time"
 
@@ -55,15 +56,52 @@ func SuiteName(id uint16) string {
 }
 
 // offerable returns the suites offered for a version: the five TLS 1.3
-// suites for TLS 1.3, every other code for the versions before.
+// suites for TLS 1.3, every other code for the versions before, the ones
+// common stacks implement first (see commonness), so that they fall within
+// the first maxOffer.
 func offerable(v uint16) []uint16 {
-	var out []uint16
+	if v == VersionTLS13 {
+		return slices.Clone(offer13)
+	}
+	return slices.Clone(offer12)
+}
+
+var offer13, offer12 = func() ([]uint16, []uint16) {
+	var a, b []Suite
 	for _, s := range suites {
-		if (s.Proto == "TLSv1.3") == (v == VersionTLS13) {
-			out = append(out, s.ID)
+		if s.Proto == "TLSv1.3" {
+			a = append(a, s)
+		} else {
+			b = append(b, s)
 		}
 	}
-	return out
+	slices.SortStableFunc(b, func(x, y Suite) int { return commonness(x) - commonness(y) })
+	ids := func(ss []Suite) []uint16 {
+		out := make([]uint16, len(ss))
+		for i, s := range ss {
+			out[i] = s.ID
+		}
+		return out
+	}
+	return ids(a), ids(b)
+}()
+
+// commonness ranks a suite from 0 (RSA, DHE or ECDHE key exchange with the
+// ciphers every general-purpose stack has had: AES, ChaCha20, 3DES, RC4,
+// DES, NULL, …) to 3 (PSK, SRP, Kerberos, GOST and drafts).
+func commonness(s Suite) int {
+	switch s.Kx {
+	case "RSA", "RSA(512)", "RSA(1024)", "DH", "DH(512)", "ECDH":
+		switch s.Enc {
+		case "AES", "AESGCM", "ChaCha20", "3DES", "RC4", "DES", "None", "AESCCM", "AESCCM8", "RC2", "IDEA", "SEED":
+			return 0
+		}
+		return 1
+	}
+	if strings.Contains(s.Kx, "/") { // static DH and ECDH
+		return 2
+	}
+	return 3
 }
 
 // TLSVersions are the versions enumerated, oldest first.
@@ -229,34 +267,51 @@ func closedEarly(err error) bool {
 	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
 }
 
+// maxOffer is how many suites some servers read from a hello: a known bug
+// of older stacks makes them ignore every suite past the 128th.
+const maxOffer = 128
+
 // suitesFor offers every suite for version v, then again without each one
 // the server picks, until the server refuses. It returns the suites in the
-// order the server picked them.
+// order the server picked them. Once the version is known to be offered, a
+// refusal of a list longer than maxOffer is checked by offering the rest in
+// slices of maxOffer, for servers with the 128-suite bug.
 func (e *tlsEnum) suitesFor(ctx context.Context, v uint16) ([]uint16, error) {
 	remaining := offerable(v)
 	var got []uint16
-	for len(remaining) > 0 {
-		spec := helloSpec{version: v, suites: remaining, groups: groupIDs(v < VersionTLS13), serverName: e.sni}
+	// pick offers suites and returns the one the server chose, or false
+	// when it refused.
+	pick := func(offer []uint16) (uint16, bool, error) {
+		spec := helloSpec{version: v, suites: offer, groups: groupIDs(v < VersionTLS13), serverName: e.sni}
 		if v == VersionTLS13 {
 			spec.keyShare = groupX25519
 		}
 		f, err := e.exchange(ctx, spec, false)
 		switch {
 		case refused(err), errors.Is(err, errNotTLS):
-			return got, nil
+			return 0, false, nil
 		case err != nil:
-			return got, err
+			return 0, false, err
 		}
 		h := f.hello
 		if h == nil || h.version != v {
-			return got, nil
+			return 0, false, nil
 		}
-		i := slices.Index(remaining, h.suite)
-		if i < 0 {
-			return got, fmt.Errorf("server chose %s, which was not offered", SuiteName(h.suite))
+		if !slices.Contains(offer, h.suite) {
+			return 0, false, fmt.Errorf("server chose %s, which was not offered", SuiteName(h.suite))
 		}
-		got = append(got, h.suite)
-		remaining = slices.Delete(remaining, i, i+1)
+		return h.suite, true, nil
+	}
+	for len(remaining) > 0 {
+		id, ok, err := pick(remaining)
+		for i := maxOffer; !ok && err == nil && len(got) > 0 && i < len(remaining); i += maxOffer {
+			id, ok, err = pick(remaining[i:min(i+maxOffer, len(remaining))])
+		}
+		if err != nil || !ok {
+			return got, err
+		}
+		got = append(got, id)
+		remaining = slices.DeleteFunc(remaining, func(x uint16) bool { return x == id })
 	}
 	return got, nil
 }

@@ -483,6 +483,20 @@ func TestRateAndConcurrency(t *testing.T) {
 	}
 }
 
+func TestOfferableOrder(t *testing.T) {
+	below := offerable(VersionTLS12)
+	// Every suite of the common families within the first 128, for
+	// servers that read no further.
+	for _, id := range []uint16{0xC02F, 0xC030, 0xCCA8, 0x009E, 0x002F, 0x0035, 0x000A, 0x0005, 0x0004, 0x0009, 0x0001, 0x0002, 0xC013, 0x0034} {
+		if i := slices.Index(below, id); i < 0 || i >= maxOffer {
+			t.Errorf("%s at %d", SuiteName(id), i)
+		}
+	}
+	if i := slices.Index(below, 0x008C); i < maxOffer { // TLS_PSK_WITH_AES_128_CBC_SHA
+		t.Errorf("a PSK suite at %d, within the first %d", i, maxOffer)
+	}
+}
+
 func TestOfferable(t *testing.T) {
 	if n := len(offerable(VersionTLS13)); n != 5 {
 		t.Errorf("%d TLS 1.3 suites", n)
