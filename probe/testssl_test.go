@@ -98,6 +98,10 @@ func TestAgainstTestssl(t *testing.T) {
 		{"openssl TLS 1.0-1.2, legacy suites", opensslServer(t, "-no_tls1_3", "-cipher", "ALL:@SECLEVEL=0")},
 		{"openssl defaults (TLS 1.2 and 1.3)", opensslServer(t)},
 		{"openssl TLS 1.3 only, two suites", opensslServer(t, "-tls1_3", "-ciphersuites", "TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256")},
+		{"openssl TLS 1.1 only, ALL:@SECLEVEL=0", opensslServer(t, "-tls1_1", "-cipher", "ALL:@SECLEVEL=0")},
+		{"openssl TLS 1.2 and 1.3, ChaCha20, CCM and ARIA, server preference", opensslServer(t, "-no_tls1", "-no_tls1_1", "-serverpref",
+			"-cipher", "DHE-RSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:DHE-RSA-AES256-CCM:AES128-CCM8:ECDHE-ARIA256-GCM-SHA384:@SECLEVEL=0",
+			"-ciphersuites", "TLS_AES_256_GCM_SHA384:TLS_AES_128_CCM_SHA256")},
 		{"mosquitto TLS listener", tlsMQ},
 	}
 	var report []string
