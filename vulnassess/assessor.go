@@ -77,6 +77,13 @@ func (a *Assessor) AssessVulnerabilities(ctx context.Context, b *evidence.Bundle
 			for _, f := range res.Matches {
 				rep.Matches = append(rep.Matches, a.componentMatch(e.doc, f))
 			}
+			for _, cm := range MatchComponents(a.catalog, e.doc) {
+				rep.Matches = append(rep.Matches, advisoryComponentMatch(cm))
+				e.summary.Vulnerabilities++
+				if cm.Unparsed {
+					rep.Unparsed++
+				}
+			}
 		}
 		rep.SBOMs = append(rep.SBOMs, e.summary)
 	}
@@ -235,6 +242,22 @@ func (a *Assessor) componentMatch(d *sbom.Document, f sbom.Finding) check.Vulner
 	}
 	if e, ok := a.kev.EPSS.Lookup(v.CVE); ok {
 		v.EPSS = e.EPSS
+	}
+	return v
+}
+
+// advisoryComponentMatch records a CSAF advisory's match on an SBOM
+// component.
+func advisoryComponentMatch(cm ComponentMatch) check.VulnerabilityMatch {
+	v := vulnMatch(&evidence.Asset{Version: cm.Version, Ref: evidence.Ref{File: cm.SBOM}}, &cm.Match)
+	v.Ref = evidence.Ref{File: cm.SBOM, Field: cm.Component}
+	v.SBOM = cm.SBOM
+	v.Component = cm.PURL
+	if v.Component == "" {
+		v.Component = cm.CPE
+	}
+	if v.Component == "" {
+		v.Component = cm.Supplier + " " + cm.Component
 	}
 	return v
 }

@@ -76,10 +76,16 @@ func TestAssessVulnerabilities(t *testing.T) {
 	if len(byAsset["sw-1"]) != 0 || len(byAsset["gw-1"]) != 0 {
 		t.Errorf("sw-1 %+v gw-1 %+v", byAsset["sw-1"], byAsset["gw-1"])
 	}
-	// The gateway's SBOM: gin set aside by the VEX, x/net affected.
+	// The gateway's SBOM: gin set aside by the VEX, x/net affected, and the
+	// VxWorks it embeds matched against the URGENT/11 advisory.
 	gw := byAsset["sbom:sboms/gateway.cdx.json"]
-	if len(gw) != 1 || gw[0].AdvisoryID != "GO-2022-0969" || gw[0].CVE != "CVE-2022-27664" || gw[0].Component != "pkg:golang/golang.org/x/net@v0.0.0-20220722155237-a158d28d115b" || !gw[0].FixAvailable {
-		t.Errorf("gateway SBOM matches = %+v", gw)
+	if len(gw) != 12 || gw[0].AdvisoryID != "GO-2022-0969" || gw[0].CVE != "CVE-2022-27664" || gw[0].Component != "pkg:golang/golang.org/x/net@v0.0.0-20220722155237-a158d28d115b" || !gw[0].FixAvailable {
+		t.Fatalf("gateway SBOM matches = %+v", gw)
+	}
+	for _, m := range gw[1:] {
+		if m.AdvisoryID != "ICSA-19-211-01" || m.Component != "cpe:2.3:o:windriver:vxworks:6.9.4.11:*:*:*:*:*:*:*" || m.Version != "6.9.4.11" || m.Status != "affected" {
+			t.Errorf("component match = %+v", m)
+		}
 	}
 	var files []string
 	for _, s := range rep.SBOMs {
@@ -93,7 +99,7 @@ func TestAssessVulnerabilities(t *testing.T) {
 		t.Errorf("broken = %+v", broken)
 	}
 	want := check.SBOMSummary{File: "sboms/gateway.cdx.json", Valid: true, Subject: "Example Devices edge-gateway 4.2.0", Vendor: "Example Devices", Product: "edge-gateway", Version: "4.2.0",
-		Components: 3, Specific: 3, Suppliers: 1, Format: "CycloneDX", SpecVersion: "1.5", Vulnerabilities: 1, Suppressed: 1}
+		Components: 4, Specific: 4, Suppliers: 2, Format: "CycloneDX", SpecVersion: "1.5", Vulnerabilities: 12, Suppressed: 1}
 	if !reflect.DeepEqual(gwSum, want) {
 		t.Errorf("gateway summary\n got %+v\nwant %+v", gwSum, want)
 	}

@@ -18,6 +18,8 @@ import (
 	"github.com/insurable/insurable/feeds"
 	"github.com/insurable/insurable/osv"
 	"github.com/insurable/insurable/sbom"
+	"github.com/insurable/insurable/vulnassess"
+	"github.com/insurable/insurable/vulnmatch"
 )
 
 // writeIndentedJSON writes v as indented JSON whose continuation lines
@@ -189,7 +191,9 @@ func (a *App) vulnsSBOMCommand() *cobra.Command {
 records by its package URL, with the matching rules of osv-scanner, and set
 aside what CSAF VEX documents (--vex) or the SBOM's own CycloneDX analysis
 declare not affected. Components without a purl, or of ecosystems whose
-versions are not compared yet, are listed as not checked.`,
+versions are not compared yet, are listed as not checked. Components that
+name their supplier or carry a CPE are also matched against the CSAF
+advisories of the feeds snapshot, as inventory rows are.`,
 		Example: `  insurable vulns sbom firmware.cdx.json --osv ./osv/go
   insurable vulns sbom firmware.cdx.json --osv ./osv --vex vendor-vex.json -o json`,
 		Args: cobra.MinimumNArgs(1),
@@ -234,15 +238,33 @@ versions are not compared yet, are listed as not checked.`,
 				files = append(files, f)
 			}
 			res := sbom.Match(docs, ix, sbom.NewVEX(vex...))
+			// Components that name their supplier or carry a CPE are also
+			// matched against the CSAF advisories: firmware embeds products
+			// the ICS advisories name.
+			s, _, err := a.loadSnapshot(feedsDir, feeds.PartCSAF|feeds.PartKEV|feeds.PartEPSS)
+			if err != nil {
+				return err
+			}
+			catalog := vulnmatch.NewCatalog(s.Advisories, vulnmatch.Feeds{KEV: s.KEV, EPSS: s.EPSS})
+			advMatches := []vulnassess.ComponentMatch{}
+			for _, d := range docs {
+				advMatches = append(advMatches, vulnassess.MatchComponents(catalog, d)...)
+			}
+			for _, f := range s.Manifest.Digests() {
+				if f.Name != feeds.NameOSV {
+					fd = append(fd, f)
+				}
+			}
 			if out.format == "json" {
 				return writeJSON(a.Stdout, struct {
-					Matches    []sbom.Finding     `json:"matches"`
-					Suppressed []sbom.Finding     `json:"suppressed"`
-					NotChecked []sbom.NotChecked  `json:"not_checked"`
-					Packages   int                `json:"packages"`
-					SBOMs      []sbomFile         `json:"sboms"`
-					Feeds      []check.FeedDigest `json:"feeds"`
-				}{res.Matches, res.Suppressed, res.NotChecked, res.Packages, files, fd})
+					Matches         []sbom.Finding              `json:"matches"`
+					Suppressed      []sbom.Finding              `json:"suppressed"`
+					NotChecked      []sbom.NotChecked           `json:"not_checked"`
+					AdvisoryMatches []vulnassess.ComponentMatch `json:"advisory_matches"`
+					Packages        int                         `json:"packages"`
+					SBOMs           []sbomFile                  `json:"sboms"`
+					Feeds           []check.FeedDigest          `json:"feeds"`
+				}{res.Matches, res.Suppressed, res.NotChecked, advMatches, res.Packages, files, fd})
 			}
 			tw := tabwriter.NewWriter(a.Stdout, 0, 0, 2, ' ', 0)
 			if len(res.Matches) > 0 {
@@ -256,8 +278,17 @@ versions are not compared yet, are listed as not checked.`,
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", m.Name, m.Version, m.ID, strings.Join(m.Aliases, ","), fixed, m.SBOM)
 			}
 			tw.Flush()
-			fmt.Fprintf(a.Stdout, "\n%d packages checked: %d package–vulnerability pairs, %d set aside by VEX, %d components not checked.\n",
-				res.Packages, len(res.Matches), len(res.Suppressed), len(res.NotChecked))
+			if len(advMatches) > 0 {
+				fmt.Fprintln(a.Stdout)
+				tw := tabwriter.NewWriter(a.Stdout, 0, 0, 2, ' ', 0)
+				fmt.Fprintln(tw, "COMPONENT\tVERSION\tADVISORY\tCVE\tSTATUS\tCVSS\tSBOM")
+				for _, m := range advMatches {
+					fmt.Fprintf(tw, "%s %s\t%s\t%s\t%s\t%s\t%.1f\t%s\n", m.Supplier, m.Component, m.Version, m.AdvisoryID, m.CVE, m.Status, m.CVSS, m.SBOM)
+				}
+				tw.Flush()
+			}
+			fmt.Fprintf(a.Stdout, "\n%d packages checked: %d package–vulnerability pairs, %d set aside by VEX, %d components not checked; %d advisory matches on components naming a supplier or CPE.\n",
+				res.Packages, len(res.Matches), len(res.Suppressed), len(res.NotChecked), len(advMatches))
 			return nil
 		},
 	}

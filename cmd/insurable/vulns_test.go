@@ -127,8 +127,12 @@ func TestVulnsSBOM(t *testing.T) {
 	if !slices.Equal(ids, []string{"github.com/gin-gonic/gin GO-2020-0001", "golang.org/x/net GO-2022-0969"}) {
 		t.Errorf("matches = %v", ids)
 	}
-	if len(res.NotChecked) != 1 || res.NotChecked[0]["name"] != "busybox" {
+	if len(res.NotChecked) != 2 || res.NotChecked[0]["name"] != "VxWorks" || res.NotChecked[1]["name"] != "busybox" {
 		t.Errorf("not checked = %v", res.NotChecked)
+	}
+	// The VxWorks the gateway embeds meets the URGENT/11 advisory.
+	if n := strings.Count(out, `"advisory_id": "ICSA-19-211-01"`); n != 11 {
+		t.Errorf("%d advisory matches of VxWorks, want 11:\n%s", n, out)
 	}
 	// The VEX sets gin aside.
 	_, out, _ = run(t, "vulns", "sbom", vt+"sboms/gateway.cdx.json", "--osv", vt+"osv", "--vex", vt+"sboms/gateway-vex.json", "-o", "json")
@@ -148,7 +152,7 @@ func TestVulnsSBOM(t *testing.T) {
 
 func TestSBOMValidate(t *testing.T) {
 	code, out, _ := run(t, "sbom", "validate", vt+"sboms/gateway.cdx.json")
-	if code != 0 || !strings.Contains(out, "valid CycloneDX 1.5, 3 components") {
+	if code != 0 || !strings.Contains(out, "valid CycloneDX 1.5, 4 components") {
 		t.Errorf("valid: exit %d\n%s", code, out)
 	}
 	code, out, _ = run(t, "sbom", "validate", vt+"sboms/gateway.cdx.json", vt+"sboms/broken.cdx.json", "-o", "json")
