@@ -83,23 +83,24 @@ func MatchRows(ctx context.Context, c *vulnmatch.Catalog, rows []Row, opts Match
 // matches and encodes it, and emit receives the pieces in file and row
 // order, so that a million-row inventory is never held whole in memory.
 func MatchInventories(ctx context.Context, c *vulnmatch.Catalog, paths []string, opts MatchOptions, emit func(*Chunk) error) (*Summary, []Unparsed, error) {
-	t := newTally()
+	if opts.ChunkRows <= 0 {
+		opts.ChunkRows = 8192
+	}
+	// Open every file first, so that a missing file or a bad header is
+	// reported before anything is emitted.
+	type source struct {
+		path string
+		rows []Row      // a YAML inventory, read whole
+		csv  *csvSource // a CSV inventory, read in pieces
+	}
+	var srcs []source
 	for _, p := range paths {
 		if ext := strings.ToLower(filepath.Ext(p)); ext == ".yaml" || ext == ".yml" {
 			rows, err := ReadInventory(p)
 			if err != nil {
 				return nil, nil, err
 			}
-			if opts.ChunkRows <= 0 {
-				opts.ChunkRows = 8192
-			}
-			n := (len(rows) + opts.ChunkRows - 1) / opts.ChunkRows
-			err = pipeline(ctx, c, n, opts, func(i int) ([]Row, error) {
-				return rows[i*opts.ChunkRows : min((i+1)*opts.ChunkRows, len(rows))], nil
-			}, t, emit)
-			if err != nil {
-				return nil, nil, err
-			}
+			srcs = append(srcs, source{path: p, rows: rows})
 			continue
 		}
 		data, err := readCSVFile(p)
@@ -110,8 +111,24 @@ func MatchInventories(ctx context.Context, c *vulnmatch.Catalog, paths []string,
 		if err != nil {
 			return nil, nil, err
 		}
+		srcs = append(srcs, source{path: p, csv: src})
+	}
+	t := newTally()
+	for _, src := range srcs {
+		if src.csv == nil {
+			rows := src.rows
+			n := (len(rows) + opts.ChunkRows - 1) / opts.ChunkRows
+			err := pipeline(ctx, c, n, opts, func(i int) ([]Row, error) {
+				return rows[i*opts.ChunkRows : min((i+1)*opts.ChunkRows, len(rows))], nil
+			}, t, emit)
+			if err != nil {
+				return nil, nil, err
+			}
+			continue
+		}
 		before := t.sum.Assets
-		err = pipeline(ctx, c, len(src.spans), opts, src.parse, t, func(ch *Chunk) error {
+		p := src.path
+		err := pipeline(ctx, c, len(src.csv.spans), opts, src.csv.parse, t, func(ch *Chunk) error {
 			if t.sum.Assets-before > evidence.DefaultLimits.MaxRecordsInFile {
 				return insurable.FileError(opInventory, insurable.TooLarge, p, 0, "more than %d rows", evidence.DefaultLimits.MaxRecordsInFile)
 			}

@@ -124,7 +124,7 @@ when present, and the CSAF 2.0 schema.`,
 		},
 	}
 	out.register(cmd, "text", "text", "json")
-	cmd.Flags().StringSliceVar(&inventories, "inventory", nil, "asset inventory CSV or YAML file (repeatable)")
+	cmd.Flags().StringArrayVar(&inventories, "inventory", nil, "asset inventory CSV or YAML file (repeatable)")
 	cmd.Flags().StringVar(&kevFile, "kev", "", "CISA KEV catalogue JSON (default: the snapshot's)")
 	cmd.Flags().StringVar(&feedsDir, "feeds", "", "feeds snapshot directory, for KEV and EPSS")
 	return cmd

@@ -185,7 +185,7 @@ match with status "unknown", listed under "unparsed", never dropped.`,
 	}
 	out.register(cmd, "text", "text", "json")
 	in.register(cmd, true)
-	cmd.Flags().StringSliceVar(&inventories, "inventory", nil, "asset inventory CSV or YAML file (repeatable)")
+	cmd.Flags().StringArrayVar(&inventories, "inventory", nil, "asset inventory CSV or YAML file (repeatable)")
 	cmd.Flags().BoolVar(&detail, "detail", false, "with -o json, give for every match where the asset was read, the advisory's product and range, and how they met")
 	return cmd
 }
@@ -195,12 +195,20 @@ match with status "unknown", listed under "unparsed", never dropped.`,
 func (a *App) writeMatchJSON(ctx context.Context, cr catalogResult, inventories []string, detail bool) error {
 	w := bufio.NewWriterSize(a.Stdout, 1<<20)
 	bar := a.progress(-1, "matching")
-	w.WriteString("{\n  \"matches\": [")
-	first := true
+	// The head is written with the first matches, so that an inventory
+	// refused before matching starts leaves stdout empty.
+	started, first := false, true
+	start := func() {
+		if !started {
+			w.WriteString("{\n  \"matches\": [")
+			started = true
+		}
+	}
 	sum, unparsed, err := vulnassess.MatchInventories(ctx, cr.catalog, inventories, vulnassess.MatchOptions{
 		Encode:   vulnassess.JSONEncoder(detail),
 		Progress: func(n int) { _ = bar.Set(n) },
 	}, func(ch *vulnassess.Chunk) error {
+		start()
 		b := ch.Encoded
 		if first && len(b) > 0 {
 			b = b[1:] // the leading comma
@@ -211,8 +219,10 @@ func (a *App) writeMatchJSON(ctx context.Context, cr catalogResult, inventories 
 	})
 	_ = bar.Finish()
 	if err != nil {
+		w.Flush()
 		return err
 	}
+	start()
 	if !first {
 		w.WriteString("\n  ")
 	}

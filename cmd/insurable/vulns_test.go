@@ -99,6 +99,10 @@ func TestVulnsMatchBuiltInAndText(t *testing.T) {
 			t.Errorf("%v: exit %d, want %d with %q\n%s%s", tt.args, code, tt.code, tt.in, out, errs)
 		}
 	}
+	// An inventory refused before matching leaves no partial JSON.
+	if code, out, _ := run(t, "vulns", "match", "--inventory", vt+"inventory.csv", "--inventory", vt+"kev.json", "-o", "json"); code != insurable.ExitInput || out != "" {
+		t.Errorf("bad second inventory: exit %d, stdout %q", code, out)
+	}
 }
 
 func TestVulnsSBOM(t *testing.T) {
