@@ -184,7 +184,8 @@ func (s *Session) resolve(ctx context.Context) error {
 	return fmt.Errorf("%s has no address", s.Host)
 }
 
-// Connections returns how many connections the session has opened.
+// Connections returns how many connections the session has opened itself
+// (those of libraries that dial by themselves are not counted).
 func (s *Session) Connections() int { return int(s.conns.Load()) }
 
 // maxConnBytes bounds what one connection may read, so that a peer that
@@ -232,7 +233,6 @@ func (s *Session) reserve(ctx context.Context) (release func(), err error) {
 		<-s.slot
 		return nil, err
 	}
-	s.conns.Add(1)
 	var once sync.Once
 	return func() { once.Do(func() { <-s.slot }) }, nil
 }

@@ -528,3 +528,31 @@ func TestEncryptedOnPort(t *testing.T) {
 		}
 	}
 }
+
+// TestClosedPorts checks that closed ports are left out whatever protocol
+// is registered on them, and that the run is quick.
+func TestClosedPorts(t *testing.T) {
+	var closed []int
+	for _, p := range []int{21, 22, 23, 80, 102, 443, 502, 1883, 4840, 8883, 20000, 44818} {
+		if c, err := net.DialTimeout("tcp", "127.0.0.1:"+strconv.Itoa(p), time.Second); err == nil {
+			c.Close() // something listens here on this machine
+			continue
+		}
+		closed = append(closed, p)
+	}
+	if len(closed) == 0 {
+		t.Skip("no closed port to test")
+	}
+	tg, _ := ParseTarget("127.0.0.1")
+	start := time.Now()
+	f, err := Run(context.Background(), Config{Ports: closed, Timeout: time.Second, Rate: 10000}, []Target{tg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Endpoints) != 0 {
+		t.Errorf("closed ports reported open: %+v", f.Endpoints)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("took %s", d)
+	}
+}
