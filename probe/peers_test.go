@@ -331,8 +331,9 @@ func sshServer(t testing.TB, password bool) int {
 	return port
 }
 
-// modbusServerScript runs pymodbus's asyncio TCP server with a device
-// identification and 100 holding registers.
+// modbusServerScript runs pymodbus's asyncio TCP server with 100 holding
+// registers and, when its second argument is "identity", a device
+// identification.
 const modbusServerScript = `
 import sys
 from pymodbus.server import StartTcpServer
@@ -340,19 +341,22 @@ from pymodbus.device import ModbusDeviceIdentification
 from pymodbus.datastore import ModbusSequentialDataBlock, ModbusSlaveContext, ModbusServerContext
 store = ModbusSlaveContext(hr=ModbusSequentialDataBlock(0, [17] * 100))
 ctx = ModbusServerContext(slaves=store, single=True)
-ident = ModbusDeviceIdentification(info_name={"VendorName": "Insurable Test Plant", "ProductCode": "IT-PLC", "MajorMinorRevision": "3.0.0"})
+ident = None
+if sys.argv[2] == "identity":
+    ident = ModbusDeviceIdentification(info_name={"VendorName": "Insurable Test Plant", "ProductCode": "IT-PLC", "MajorMinorRevision": "3.0.0"})
 StartTcpServer(context=ctx, identity=ident, address=("127.0.0.1", int(sys.argv[1])))
 `
 
-// modbusServer starts Debian's python3-pymodbus server.
-func modbusServer(t testing.TB) int {
+// modbusServer starts Debian's python3-pymodbus server, with or without a
+// device identification.
+func modbusServer(t testing.TB, identity bool) int {
 	t.Helper()
 	py := needBinary(t, "/usr/bin/python3")
 	if err := exec.Command(py, "-c", "import pymodbus.server").Run(); err != nil {
 		missingPeer(t, "python3-pymodbus (with python3-serial-asyncio) not installed: %v", err)
 	}
 	port := freePort(t)
-	startPeer(t, port, py, "-c", modbusServerScript, strconv.Itoa(port))
+	startPeer(t, port, py, "-c", modbusServerScript, strconv.Itoa(port), map[bool]string{true: "identity", false: "none"}[identity])
 	return port
 }
 

@@ -306,19 +306,31 @@ func TestOPCUA(t *testing.T) {
 }
 
 func TestModbus(t *testing.T) {
-	port := modbusServer(t)
-	ep := probeOne(t, port, Config{Timeout: 500 * time.Millisecond})
-	if ep.Protocol != "modbus" || ep.Modbus == nil {
-		t.Fatalf("protocol %q modbus %+v; errors %v", ep.Protocol, ep.Modbus, ep.Errors)
+	tests := []struct {
+		name     string
+		identity bool
+		function string
+		vendor   string
+	}{
+		{"device identification (43/14)", true, "43/14", "Insurable Test Plant"},
+		{"no identification: holding register read (3)", false, "3", ""},
 	}
-	if !ep.Modbus.UnauthenticatedRead || ep.Modbus.Function != "43/14" {
-		t.Errorf("modbus %+v, want an unauthenticated 43/14 read", ep.Modbus)
-	}
-	if got := ep.Modbus.DeviceID["VendorName"]; got != "Insurable Test Plant" {
-		t.Errorf("VendorName %q", got)
-	}
-	if s := scan.Summarize("", ep); !s.Anonymous || !s.Plaintext || s.StandardPort {
-		t.Errorf("summary %+v: want anonymous, plaintext, non-standard port", s)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ep := probeOne(t, modbusServer(t, tt.identity), Config{Timeout: 500 * time.Millisecond})
+			if ep.Protocol != "modbus" || ep.Modbus == nil {
+				t.Fatalf("protocol %q modbus %+v; errors %v", ep.Protocol, ep.Modbus, ep.Errors)
+			}
+			if !ep.Modbus.UnauthenticatedRead || ep.Modbus.Function != tt.function {
+				t.Errorf("modbus %+v, want an unauthenticated %s read", ep.Modbus, tt.function)
+			}
+			if got := ep.Modbus.DeviceID["VendorName"]; got != tt.vendor {
+				t.Errorf("VendorName %q, want %q", got, tt.vendor)
+			}
+			if s := scan.Summarize("", ep); !s.Anonymous || !s.Plaintext || s.StandardPort {
+				t.Errorf("summary %+v: want anonymous, plaintext, non-standard port", s)
+			}
+		})
 	}
 }
 
