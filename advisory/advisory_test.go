@@ -284,3 +284,48 @@ func copyTree(t *testing.T, src, dst string) {
 		t.Fatal(err)
 	}
 }
+
+func TestLoadCache(t *testing.T) {
+	dir := t.TempDir()
+	copyTree(t, "testdata/cisa", dir)
+	copyTree(t, "testdata/bad", filepath.Join(dir, "bad"))
+	cache := t.TempDir()
+	first, err := Load(context.Background(), dir, Options{CacheDir: cache})
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries, _ := os.ReadDir(cache)
+	if len(entries) != 1 {
+		t.Fatalf("cache holds %d files, want 1", len(entries))
+	}
+	again, err := Load(context.Background(), dir, Options{CacheDir: cache})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := json.Marshal(first)
+	b, _ := json.Marshal(again)
+	if string(a) != string(b) {
+		t.Error("the cached outcome differs from the first load")
+	}
+	// Changing a file, or an option, misses the cache.
+	os.WriteFile(filepath.Join(dir, "bad", "tampered.json.sha512"), []byte(strings.Repeat("0", 128)), 0o644)
+	third, err := Load(context.Background(), dir, Options{CacheDir: cache})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(third.Problems) != len(first.Problems) || !slices.ContainsFunc(third.Problems, func(p Problem) bool { return p.File == "bad/tampered.json" }) {
+		t.Errorf("problems after a change = %v", third.Problems)
+	}
+	strict, _ := Load(context.Background(), dir, Options{CacheDir: cache, RequireHash: true})
+	if !slices.ContainsFunc(strict.Problems, func(p Problem) bool { return p.File == "bad/no-hash.json" }) {
+		t.Error("RequireHash was served a cached outcome loaded without it")
+	}
+	// A corrupt cache file is ignored.
+	entries, _ = os.ReadDir(cache)
+	for _, e := range entries {
+		os.WriteFile(filepath.Join(cache, e.Name()), []byte("garbage"), 0o644)
+	}
+	if again, err := Load(context.Background(), dir, Options{CacheDir: cache}); err != nil || len(again.Advisories) != len(first.Advisories) {
+		t.Errorf("corrupt cache: %v", err)
+	}
+}

@@ -2,9 +2,11 @@ package advisory
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"crypto/sha512"
+	"encoding/gob"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -39,6 +41,12 @@ type Options struct {
 	// Progress, when set, is called after each file with the number done
 	// and the total.
 	Progress func(done, total int)
+	// CacheDir, when set, keeps the outcome of a load (advisories read,
+	// files refused) in this directory, keyed by a digest of every file's
+	// name and content (hash files included) and of these options: loading
+	// the same files again reads the outcome instead of validating and
+	// parsing every document anew.
+	CacheDir string
 }
 
 // Default limits of Load.
@@ -119,6 +127,13 @@ func Load(ctx context.Context, p string, opts Options) (*Set, error) {
 		return nil, &insurable.Error{Op: opLoad, Kind: insurable.Invalid, Path: dir, Err: err}
 	}
 	defer root.Close()
+	var cacheFile string
+	if opts.CacheDir != "" {
+		cacheFile = filepath.Join(opts.CacheDir, contentKey(root.FS(), jobs, set.Problems, opts)+".gob.gz")
+		if cached, ok := readCache(cacheFile); ok {
+			return cached, nil
+		}
+	}
 	results := make([]result, len(jobs))
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -174,6 +189,9 @@ feed:
 	slices.SortFunc(set.Advisories, func(a, b *Advisory) int { return strings.Compare(a.ID, b.ID) })
 	sortProblems(set.Problems)
 	sortProblems(set.Notes)
+	if cacheFile != "" {
+		writeCache(cacheFile, set)
+	}
 	return set, nil
 }
 
@@ -503,4 +521,85 @@ func LatestUpdate(advs []*Advisory) string {
 		return latest[:len("2006-01-02")]
 	}
 	return latest
+}
+
+// cacheFormat changes whenever validation or parsing changes, so that a
+// cache written by another version is never read.
+const cacheFormat = "insurable.advisory-cache/v1"
+
+// contentKey digests what a load's outcome depends on: every job's file
+// and hash file, by name and content, the problems found before reading,
+// and the options that change the outcome.
+func contentKey(fsys fs.FS, jobs []job, pre []Problem, opts Options) string {
+	sums := make([][]byte, len(jobs))
+	var wg sync.WaitGroup
+	next := make(chan int, len(jobs))
+	for i := range jobs {
+		next <- i
+	}
+	close(next)
+	for range max(1, min(opts.Workers, len(jobs))) {
+		wg.Go(func() {
+			for i := range next {
+				h := sha512.New()
+				for _, name := range []string{jobs[i].file, jobs[i].hash, jobs[i].file + ".sha512", jobs[i].file + ".sha256"} {
+					if name == "" {
+						continue
+					}
+					fmt.Fprintf(h, "%s\x00", name)
+					if data, err := readLimited(fsys, name, opts.MaxFileBytes); err == nil {
+						h.Write(data)
+					} else {
+						fmt.Fprintf(h, "error %v", errors.Is(err, fs.ErrNotExist))
+					}
+					h.Write([]byte{0})
+				}
+				sums[i] = h.Sum(nil)
+			}
+		})
+	}
+	wg.Wait()
+	h := sha256.New()
+	fmt.Fprintf(h, "%s %v %d\n", cacheFormat, opts.RequireHash, opts.MaxFileBytes)
+	for _, p := range pre {
+		fmt.Fprintf(h, "pre %s %s\n", p.File, p.Reason)
+	}
+	for i, s := range sums {
+		fmt.Fprintf(h, "%s %x\n", jobs[i].file, s)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+func readCache(file string) (*Set, bool) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, false
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(data))
+	if err != nil {
+		return nil, false
+	}
+	var set Set
+	if err := gob.NewDecoder(io.LimitReader(zr, 1<<30)).Decode(&set); err != nil {
+		return nil, false
+	}
+	return &set, true
+}
+
+// writeCache stores a load's outcome; failing to is not an error, since
+// the cache only saves time.
+func writeCache(file string, set *Set) {
+	if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
+		return
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(file), ".cache-*")
+	if err != nil {
+		return
+	}
+	defer os.Remove(tmp.Name())
+	zw := gzip.NewWriter(tmp)
+	if gob.NewEncoder(zw).Encode(set) != nil || zw.Close() != nil || tmp.Close() != nil {
+		return
+	}
+	_ = os.Rename(tmp.Name(), file)
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 
@@ -27,6 +28,7 @@ type feedInputs struct {
 	kev         string
 	epss        string
 	requireHash bool
+	noCache     bool
 }
 
 func (f *feedInputs) register(cmd *cobra.Command, withAdvisories bool) {
@@ -34,6 +36,7 @@ func (f *feedInputs) register(cmd *cobra.Command, withAdvisories bool) {
 	if withAdvisories {
 		cmd.Flags().StringVar(&f.advisories, "advisories", "", "CSAF advisories to match instead of the snapshot's: a directory, a ROLIE feed file or one advisory")
 		cmd.Flags().BoolVar(&f.requireHash, "require-hash", false, "refuse advisories that have no .sha512 or .sha256 file")
+		cmd.Flags().BoolVar(&f.noCache, "no-cache", false, "validate and parse --advisories anew rather than reuse the outcome cached for the same files")
 	}
 	cmd.Flags().StringVar(&f.kev, "kev", "", "CISA KEV catalogue JSON to use instead of the snapshot's")
 	cmd.Flags().StringVar(&f.epss, "epss", "", "FIRST EPSS scores CSV (plain or gzipped) to use instead of the snapshot's")
@@ -75,7 +78,11 @@ func (a *App) buildCatalog(ctx context.Context, in *feedInputs) catalogResult {
 		}
 	}
 	if in.advisories != "" {
-		set, err := advisory.Load(ctx, in.advisories, advisory.Options{RequireHash: in.requireHash})
+		opts := advisory.Options{RequireHash: in.requireHash}
+		if d, err := os.UserCacheDir(); err == nil && !in.noCache {
+			opts.CacheDir = filepath.Join(d, "insurable", "advisories")
+		}
+		set, err := advisory.Load(ctx, in.advisories, opts)
 		if err != nil {
 			r.err = err
 			return r

@@ -17,6 +17,7 @@ const vt = "testdata/vulns/"
 // left in the user's data directory.
 func isolateFeeds(t *testing.T) {
 	t.Setenv("XDG_DATA_HOME", t.TempDir())
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
 	t.Setenv(envFeeds, "")
 }
 
