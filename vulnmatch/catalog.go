@@ -241,11 +241,22 @@ type Matcher struct {
 	c        *Catalog
 	targets  map[description]*target
 	versions map[string]parsedVersion
+	// results remembers the matches of a description at a version: fleets
+	// hold many identical devices.
+	results map[resultKey][]Match
 }
+
+type resultKey struct {
+	t       *target
+	version string
+}
+
+// maxResults bounds the results a Matcher remembers.
+const maxResults = 1 << 16
 
 // Matcher returns a new matcher on the catalogue.
 func (c *Catalog) Matcher() *Matcher {
-	return &Matcher{c: c, targets: map[description]*target{}, versions: map[string]parsedVersion{}}
+	return &Matcher{c: c, targets: map[description]*target{}, versions: map[string]parsedVersion{}, results: map[resultKey][]Match{}}
 }
 
 // AppendMatches is Catalog.AppendMatches.
@@ -260,6 +271,10 @@ func (m *Matcher) AppendMatches(dst []Match, a *Asset) []Match {
 		return dst
 	}
 	version := assetVersion(a)
+	rk := resultKey{t, version}
+	if r, ok := m.results[rk]; ok {
+		return append(dst, r...)
+	}
 	pv, ok := m.versions[version]
 	if !ok {
 		pv = m.c.parseVersion(version)
@@ -270,6 +285,9 @@ func (m *Matcher) AppendMatches(dst []Match, a *Asset) []Match {
 		dst = evaluate(dst, m.c.advs[g.adv], g.cands, pv.v, pv.ok, version, m.c.feeds)
 	}
 	sortMatches(dst[start:])
+	if len(m.results) < maxResults {
+		m.results[rk] = slices.Clone(dst[start:])
+	}
 	return dst
 }
 
