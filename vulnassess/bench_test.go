@@ -15,8 +15,10 @@ import (
 )
 
 var (
-	invOnce sync.Once
-	invPath string
+	invOnce  sync.Once
+	invPath  string
+	repPath  string
+	repeated sync.Once
 )
 
 // benchInventory writes a 1,000,000-row inventory once per run: 30% of the
@@ -65,6 +67,57 @@ func BenchmarkMatchInventory1M(b *testing.B) {
 			n += len(ch.Encoded)
 			_, err := io.Discard.Write(ch.Encoded)
 			return err
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(sum.Matches), "matches")
+		b.ReportMetric(float64(n)/1e6, "MB-json")
+	}
+}
+
+// benchRepeatedInventory writes a 1,000,000-row inventory of 20,000
+// distinct device models and versions, as a fleet of identical devices is.
+func benchRepeatedInventory(b *testing.B) string {
+	repeated.Do(func() {
+		s, err := feeds.Embedded(feeds.PartCSAF)
+		if err != nil {
+			b.Fatal(err)
+		}
+		dir, err := os.MkdirTemp("", "insurable-bench-")
+		if err != nil {
+			b.Fatal(err)
+		}
+		repPath = filepath.Join(dir, "inventory-1m-repeated.csv")
+		f, err := os.Create(repPath)
+		if err != nil {
+			b.Fatal(err)
+		}
+		w := bufio.NewWriterSize(f, 1<<20)
+		if err := fleetgen.Write(w, s.Advisories, fleetgen.Options{Rows: 1_000_000, Seed: 1, Models: 20_000}); err != nil {
+			b.Fatal(err)
+		}
+		w.Flush()
+		f.Close()
+	})
+	return repPath
+}
+
+// BenchmarkMatchInventory1MRepeated is BenchmarkMatchInventory1M on a
+// fleet of 20,000 distinct device models and versions.
+func BenchmarkMatchInventory1MRepeated(b *testing.B) {
+	path := benchRepeatedInventory(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		s, err := feeds.Embedded(feeds.PartCSAF | feeds.PartKEV | feeds.PartEPSS)
+		if err != nil {
+			b.Fatal(err)
+		}
+		c := vulnmatch.NewCatalog(s.Advisories, vulnmatch.Feeds{KEV: s.KEV, EPSS: s.EPSS})
+		n := 0
+		sum, _, err := MatchInventories(context.Background(), c, []string{path}, MatchOptions{Encode: JSONEncoder(false)}, func(ch *Chunk) error {
+			n += len(ch.Encoded)
+			return nil
 		})
 		if err != nil {
 			b.Fatal(err)

@@ -28,6 +28,10 @@ type Options struct {
 	// Listed is the share of rows naming a product an advisory lists
 	// (default 0.3); the rest are devices no advisory names.
 	Listed float64
+	// Models, when set, draws every row from that many distinct device
+	// models and versions, as a fleet of identical devices has; by default
+	// rows are drawn afresh.
+	Models int
 }
 
 var vendorSpellings = []func(string) string{
@@ -74,13 +78,17 @@ func Write(w io.Writer, advs []*advisory.Advisory, o Options) error {
 		}
 	}
 	row := make([]string, 9)
+	var pool [][4]string
 	for i := 0; i < o.Rows; i++ {
 		row[0] = fmt.Sprintf("A%07d", i)
 		row[1] = fmt.Sprintf("dev-%07d", i)
 		row[2] = "plc"
 		row[7] = fmt.Sprintf("site-%d", i%40)
 		row[8] = fmt.Sprintf("10.%d.%d.%d", i>>16&255, i>>8&255, i&255)
-		if len(withProducts) > 0 && r.Float64() < o.Listed {
+		if o.Models > 0 && len(pool) == o.Models {
+			d := pool[r.IntN(len(pool))]
+			row[3], row[4], row[5], row[6] = d[0], d[1], d[2], d[3]
+		} else if len(withProducts) > 0 && r.Float64() < o.Listed {
 			a := withProducts[r.IntN(len(withProducts))]
 			p := a.Products[r.IntN(len(a.Products))]
 			row[3] = vendorSpellings[r.IntN(len(vendorSpellings))](firstVendor(p.Vendor))
@@ -96,6 +104,9 @@ func Write(w io.Writer, advs []*advisory.Advisory, o Options) error {
 		} else {
 			u := unlisted[r.IntN(len(unlisted))]
 			row[3], row[4], row[5], row[6] = u[0], u[1], "", u[2]
+		}
+		if o.Models > 0 && len(pool) < o.Models {
+			pool = append(pool, [4]string{row[3], row[4], row[5], row[6]})
 		}
 		if err := cw.Write(row); err != nil {
 			return err
