@@ -442,3 +442,14 @@ func busyboxHTTPD(t testing.TB, user, pass string) int {
 	startPeer(t, port, bin, "httpd", "-f", "-p", "127.0.0.1:"+strconv.Itoa(port), "-h", www, "-c", conf)
 	return port
 }
+
+// telnetServer runs Debian's inetutils telnetd the way inetd does, one
+// process per connection, with socat as the super-server.
+func telnetServer(t testing.TB) int {
+	t.Helper()
+	socat := needBinary(t, "socat")
+	telnetd := needBinary(t, "/usr/sbin/telnetd", "/usr/sbin/in.telnetd")
+	port := freePort(t)
+	startPeer(t, port, socat, fmt.Sprintf("TCP-LISTEN:%d,bind=127.0.0.1,reuseaddr,fork", port), "EXEC:"+telnetd)
+	return port
+}

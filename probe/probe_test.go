@@ -387,6 +387,16 @@ func TestFTP(t *testing.T) {
 	}
 }
 
+func TestTelnet(t *testing.T) {
+	ep := probeOne(t, telnetServer(t), Config{})
+	if ep.Protocol != "telnet" || !strings.HasPrefix(ep.Banner, `\xff`) {
+		t.Fatalf("protocol %q banner %q; errors %v", ep.Protocol, ep.Banner, ep.Errors)
+	}
+	if s := scan.Summarize("", ep); !s.Plaintext || s.StandardPort {
+		t.Errorf("summary %+v: want plaintext on a non-standard port", s)
+	}
+}
+
 func TestMatchBanner(t *testing.T) {
 	tests := []struct {
 		banner string
