@@ -123,11 +123,16 @@ func Parse(name string, data []byte) (*Scores, error) {
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		row, _ := r.FieldPos(0)
-		row += line - 1
 		if err != nil {
+			row := 0
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				row = pe.Line + line - 1
+			}
 			return nil, insurable.FileError(opParse, insurable.Invalid, name, row, "malformed CSV: %v", err)
 		}
+		row, _ := r.FieldPos(0)
+		row += line - 1
 		if len(rec) <= max(ci, ei, pi) {
 			return nil, insurable.FileError(opParse, insurable.Invalid, name, row, "row has %d fields", len(rec))
 		}

@@ -45,6 +45,7 @@ func TestParseRefuses(t *testing.T) {
 		"out of band": {"cve,epss,percentile\nCVE-2020-1,1.5,0.2\n", "from 0 to 1"},
 		"short row":   {"cve,epss,percentile\nCVE-2020-1\n", "x:2"},
 		"bad gzip":    {"\x1f\x8b\x08garbage", "bad gzip"},
+		"open quote":  {"#model_version:v1\ncve,epss,percentile\n\"CVE-2020-1,0.1,0.2\n", "x:3: malformed CSV"},
 	}
 	for name, tt := range tests {
 		_, err := Parse("x", []byte(tt.doc))
