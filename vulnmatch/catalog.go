@@ -241,9 +241,11 @@ type Matcher struct {
 	c        *Catalog
 	targets  map[description]*target
 	versions map[string]parsedVersion
-	// results remembers the matches of a description at a version: fleets
-	// hold many identical devices.
+	// results remembers the matches of a description at a version seen
+	// twice (seen holds those seen once): fleets hold many identical
+	// devices, and remembering every unique row would only cost.
 	results map[resultKey][]Match
+	seen    map[resultKey]struct{}
 }
 
 type resultKey struct {
@@ -256,7 +258,7 @@ const maxResults = 1 << 16
 
 // Matcher returns a new matcher on the catalogue.
 func (c *Catalog) Matcher() *Matcher {
-	return &Matcher{c: c, targets: map[description]*target{}, versions: map[string]parsedVersion{}, results: map[resultKey][]Match{}}
+	return &Matcher{c: c, targets: map[description]*target{}, versions: map[string]parsedVersion{}, results: map[resultKey][]Match{}, seen: map[resultKey]struct{}{}}
 }
 
 // AppendMatches is Catalog.AppendMatches.
@@ -285,8 +287,10 @@ func (m *Matcher) AppendMatches(dst []Match, a *Asset) []Match {
 		dst = evaluate(dst, m.c.advs[g.adv], g.cands, pv.v, pv.ok, version, m.c.feeds)
 	}
 	sortMatches(dst[start:])
-	if len(m.results) < maxResults {
+	if _, again := m.seen[rk]; again && len(m.results) < maxResults {
 		m.results[rk] = slices.Clone(dst[start:])
+	} else if len(m.seen) < 4*maxResults {
+		m.seen[rk] = struct{}{}
 	}
 	return dst
 }
