@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 
@@ -506,6 +507,8 @@ func jsonError(op insurable.Op, name string, data []byte, err error) error {
 	var se *json.SyntaxError
 	var te *json.UnmarshalTypeError
 	switch {
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return insurable.FileError(op, insurable.Invalid, name, lineAt(data, int64(len(data))), "malformed JSON: the document ends too early")
 	case errors.As(err, &se):
 		return insurable.FileError(op, insurable.Invalid, name, lineAt(data, se.Offset), "malformed JSON: %v", err)
 	case errors.As(err, &te):
