@@ -55,8 +55,15 @@ def vendor_spelling(v):
 NUM = re.compile(r'^(?P<pre>[Vv]?\s?)(?P<nums>\d+(?:\.\d+)*)(?P<post>(?:\s+(?:SP|Update|Upd|HF)\s?\d+)*)$')
 
 def product_spelling(product, vendor):
-    """How an inventory may write an advisory's product name."""
+    """How an inventory may write an advisory's product name: as written,
+    upper or lower case, hyphens as spaces, the vendor's name before it,
+    parentheses dropped, or the first word (the brand) left out."""
     r = random.random()
+    if r < 0.10:
+        ws = product.split()
+        if len(ws) > 2:  # the brand left out: "S7-1500 CPU 1515-2 PN"
+            return ' '.join(ws[1:])
+        return product
     if r < 0.45:
         return product
     if r < 0.55:
