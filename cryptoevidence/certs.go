@@ -119,6 +119,7 @@ func (v *Verifiers) VerifyDeviceCertificates(ctx context.Context, b *evidence.Bu
 		}
 	}
 	has := map[string]bool{}
+	issuers := map[string]string{} // a fleet has few issuers: format each once
 	rep.Results = make([]check.CertificateResult, len(items))
 	for i, it := range items {
 		r := check.CertificateResult{File: files[i], AssetID: assetOf[i], Status: string(results[i].Status), Reason: results[i].Reason}
@@ -128,7 +129,12 @@ func (v *Verifiers) VerifyDeviceCertificates(ctx context.Context, b *evidence.Bu
 		}
 		if it.Cert != nil {
 			r.Subject = it.Cert.Subject.String()
-			r.Issuer = it.Cert.Issuer.String()
+			iss, ok := issuers[string(it.Cert.RawIssuer)]
+			if !ok {
+				iss = it.Cert.Issuer.String()
+				issuers[string(it.Cert.RawIssuer)] = iss
+			}
+			r.Issuer = iss
 			r.Serial = it.Cert.SerialNumber.Text(16)
 			r.Expires = dateOf(it.Cert.NotAfter)
 		}
