@@ -24,20 +24,27 @@ func (v *Verifiers) CompareHardware(ctx context.Context, b *evidence.Bundle) (*c
 	rep := &check.HardwareReport{}
 	files := b.Files[evidence.DirHardware]
 	read := func(dir string) map[string]state {
-		latest := map[string]state{}
-		for _, f := range withExt(under(files, dir), ".yaml", ".yml") {
-			data, err := b.ReadFile(f, 64<<20)
-			if err != nil {
-				rep.Problems = append(rep.Problems, err.Error())
-				continue
+		names := withExt(under(files, dir), ".yaml", ".yml")
+		states := make([]*hardware.State, len(names))
+		errs := make([]error, len(names))
+		// A fleet keeps two files per device: read and parse them on all
+		// processors.
+		_ = parallel(len(names), func(i int) error {
+			data, err := b.ReadFile(names[i], 64<<20)
+			if err == nil {
+				states[i], err = hardware.Parse(names[i], data)
 			}
-			s, err := hardware.Parse(f, data)
-			if err != nil {
-				rep.Problems = append(rep.Problems, err.Error())
+			errs[i] = err
+			return nil
+		})
+		latest := map[string]state{}
+		for i, s := range states {
+			if errs[i] != nil {
+				rep.Problems = append(rep.Problems, errs[i].Error())
 				continue
 			}
 			if prev, ok := latest[s.Asset]; !ok || prev.s.Taken.Before(s.Taken) {
-				latest[s.Asset] = state{f, s}
+				latest[s.Asset] = state{names[i], s}
 			}
 		}
 		return latest
