@@ -215,6 +215,14 @@ func verifyCMS(artifact []byte, sig Signature, v *pki.Verifier) Result {
 			r.Reason = fmt.Sprintf("%s claims a signing time of %s, outside the validity of %q", sig.File, st.SigningTime.UTC().Format("2006-01-02"), signerName(signer))
 			return r
 		}
+		if strings.Contains(err.Error(), "unsupported algorithm") {
+			// The PKCS#7 library does not implement this signature
+			// algorithm (RSASSA-PSS in CMS, for one): the signature cannot
+			// be checked, which is not the same as a bad signature.
+			r.Status = Malformed
+			r.Reason = fmt.Sprintf("the signature algorithm of %s cannot be verified here (%s); sign with RSA PKCS#1 v1.5 (openssl's default) or ECDSA, or use a detached signature or a Sigstore bundle", sig.File, strings.TrimPrefix(err.Error(), "pkcs7: "))
+			return r
+		}
 		r.Status = InvalidSignature
 		r.Reason = fmt.Sprintf("the signature in %s does not verify with the key of %q: %s", sig.File, signerName(signer), strings.TrimPrefix(err.Error(), "pkcs7: "))
 	}

@@ -83,6 +83,8 @@ func TestVerifyOpenSSLSignatures(t *testing.T) {
 		{"fw.bin", "fw-attached.p7m", "", CMS, Valid, ""},
 		{"fw.bin", "fw-nocerts.p7s", "signer.pem", CMS, Valid, ""},
 		{"fw.bin", "fw-rsa.p7s", "", CMS, Valid, ""},
+		{"fw.bin", "fw-sha512.p7s", "", CMS, Valid, ""},
+		{"fw.bin", "fw-rsa-pss.p7s", "", CMS, Malformed, "cannot be verified here"},
 		{"readme.txt", "readme-textmode.p7s", "", CMS, Valid, "text mode"},
 		{"fw.bin", "fw-textmode.p7s", "", CMS, InvalidSignature, "sign with -binary"},
 		{"fw-tampered.bin", "fw.p7s", "", CMS, InvalidSignature, "changed after signing"},

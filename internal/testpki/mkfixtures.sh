@@ -268,6 +268,8 @@ o cms -sign -binary -in fw.bin -signer signer-expired.pem -inkey signer-expired.
 o cms -sign -binary -in fw.bin -signer signer-revoked.pem -inkey signer-revoked.key -outform DER -out fw-revoked.p7s
 o cms -sign -binary -in fw.bin -signer signer-rogue.pem -inkey signer-rogue.key -outform DER -out fw-rogue.p7s
 o cms -sign -binary -in fw.bin -signer dev/valid.pem -inkey dev/valid.key -outform DER -out fw-devkey.p7s
+o cms -sign -binary -in fw.bin -signer signer-rsa.pem -inkey signer-rsa.key -keyopt rsa_padding_mode:pss -outform DER -out fw-rsa-pss.p7s
+o cms -sign -binary -md sha512 -in fw.bin -signer signer.pem -inkey signer.key -outform DER -out fw-sha512.p7s
 o cms -sign -in readme.txt -signer signer.pem -inkey signer.key -outform DER -out readme-textmode.p7s
 o cms -sign -in fw.bin -signer signer.pem -inkey signer.key -outform DER -out fw-textmode.p7s
 o smime -sign -binary -in fw.bin -signer signer.pem -inkey signer.key -outform PEM -out fw.pkcs7.pem
