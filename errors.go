@@ -24,6 +24,7 @@ const (
 	TooLarge               // input exceeds a size or count limit
 	Internal               // a bug or an unexpected environment failure
 	Conflict               // the request clashes with the current state
+	Unauthorized           // the caller did not prove who they are (no, forged or expired credentials)
 )
 
 func (k Kind) String() string {
@@ -42,6 +43,8 @@ func (k Kind) String() string {
 		return "internal error"
 	case Conflict:
 		return "conflict"
+	case Unauthorized:
+		return "unauthorized"
 	}
 	return "error"
 }
@@ -147,7 +150,7 @@ func ExitCode(err error) int {
 		return ExitInput
 	case NotExist:
 		return ExitNotFound
-	case Permission:
+	case Permission, Unauthorized:
 		return ExitInput
 	}
 	return ExitInternal
