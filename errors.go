@@ -16,15 +16,15 @@ type Kind uint8
 
 // The kinds of error. Each maps to one CLI exit code and one HTTP status.
 const (
-	Other      Kind = iota // unclassified; treated as internal
-	Invalid                // input is malformed or breaks a rule
-	NotExist               // a file, record or item does not exist
-	Permission             // the caller may not do this
-	Escape                 // a path leaves the directory it must stay in
-	TooLarge               // input exceeds a size or count limit
-	Internal               // a bug or an unexpected environment failure
-	Conflict               // the request clashes with the current state
-	Unauthorized           // the caller did not prove who they are (no, forged or expired credentials)
+	Other        Kind = iota // unclassified; treated as internal
+	Invalid                  // input is malformed or breaks a rule
+	NotExist                 // a file, record or item does not exist
+	Permission               // the caller may not do this
+	Escape                   // a path leaves the directory it must stay in
+	TooLarge                 // input exceeds a size or count limit
+	Internal                 // a bug or an unexpected environment failure
+	Conflict                 // the request clashes with the current state
+	Unauthorized             // the caller did not prove who they are (no, forged or expired credentials)
 )
 
 func (k Kind) String() string {

@@ -300,11 +300,11 @@ type Step int
 
 // The steps of monitoring.
 const (
-	Nothing      Step = iota
-	StartGrace        // the firm fell out of compliance: alert it and start the grace period
-	EndGrace          // the firm is back in compliance before the grace period ended
-	SuspendNow        // the grace period is over and the firm is still out of compliance
-	LapseNow          // the term is over
+	Nothing    Step = iota
+	StartGrace      // the firm fell out of compliance: alert it and start the grace period
+	EndGrace        // the firm is back in compliance before the grace period ended
+	SuspendNow      // the grace period is over and the firm is still out of compliance
+	LapseNow        // the term is over
 )
 
 func (s Step) String() string {
