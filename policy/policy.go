@@ -85,13 +85,13 @@ const (
 
 // Assessment is what the lifecycle needs to know of an assessment.
 type Assessment struct {
-	ID string
+	ID string `json:"id"`
 	// AsOf is the date the evidence was judged as of; the assessment's
 	// age is counted from it.
-	AsOf evidence.Date
+	AsOf evidence.Date `json:"as_of"`
 	// Recorded is the day the service made the assessment.
-	Recorded evidence.Date
-	Outcome  Outcome
+	Recorded evidence.Date `json:"recorded"`
+	Outcome  Outcome       `json:"outcome"`
 }
 
 // Passes reports whether the assessment did not decline the firm.
@@ -101,23 +101,23 @@ func (a *Assessment) Passes() bool {
 
 // Policy is the lifecycle state of a policy and the dates its rules use.
 type Policy struct {
-	State State
+	State State `json:"state"`
 	// Assessment is the latest assessment the policy rests on.
-	Assessment *Assessment
+	Assessment *Assessment `json:"assessment,omitempty"`
 	// IssuedOn and Expires bound the current term; zero before issuance.
-	IssuedOn evidence.Date
-	Expires  evidence.Date
+	IssuedOn evidence.Date `json:"issued_on"`
+	Expires  evidence.Date `json:"expires"`
 	// RenewalStarted is when the current renewal began.
-	RenewalStarted evidence.Date
+	RenewalStarted evidence.Date `json:"renewal_started"`
 	// SuspendedOn is when the current suspension began.
-	SuspendedOn evidence.Date
+	SuspendedOn evidence.Date `json:"suspended_on"`
 	// Reason is why the policy is suspended, cancelled or declined.
-	Reason string
+	Reason string `json:"reason,omitempty"`
 	// Grace, when set, is the last day a firm found out of compliance
 	// has to remediate before the policy is suspended; OutSince is when it
 	// was found out of compliance.
-	Grace    evidence.Date
-	OutSince evidence.Date
+	Grace    evidence.Date `json:"grace_until"`
+	OutSince evidence.Date `json:"out_of_compliance_since"`
 }
 
 // Input is an event and what it needs.

@@ -55,7 +55,13 @@ func TestExtract(t *testing.T) {
 	}{
 		{"plain", archive(t, entry{name: "./bundle.yaml", typ: tar.TypeReg, body: "x"}, entry{name: "inventory/", typ: tar.TypeDir}, entry{name: "inventory/a.csv", typ: tar.TypeReg, body: "y"}), Limits{}, insurable.Other},
 		{"not gzip", []byte("hello"), Limits{}, insurable.Invalid},
-		{"gzip not tar", func() []byte { var b bytes.Buffer; z := gzip.NewWriter(&b); z.Write(bytes.Repeat([]byte("z"), 1000)); z.Close(); return b.Bytes() }(), Limits{}, insurable.Invalid},
+		{"gzip not tar", func() []byte {
+			var b bytes.Buffer
+			z := gzip.NewWriter(&b)
+			z.Write(bytes.Repeat([]byte("z"), 1000))
+			z.Close()
+			return b.Bytes()
+		}(), Limits{}, insurable.Invalid},
 		{"dot dot", archive(t, entry{name: "../evil", typ: tar.TypeReg, body: "x"}), Limits{}, insurable.Escape},
 		{"dot dot inside", archive(t, entry{name: "a/../../evil", typ: tar.TypeReg, body: "x"}), Limits{}, insurable.Escape},
 		{"absolute", archive(t, entry{name: "/etc/passwd", typ: tar.TypeReg, body: "x"}), Limits{}, insurable.Escape},

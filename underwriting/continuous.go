@@ -18,6 +18,7 @@ import (
 	"github.com/insurable/insurable/advisory"
 	"github.com/insurable/insurable/assessment"
 	"github.com/insurable/insurable/check"
+	"github.com/insurable/insurable/feeds"
 	"github.com/insurable/insurable/kev"
 	"github.com/insurable/insurable/policy"
 	"github.com/insurable/insurable/profile"
@@ -233,6 +234,13 @@ func (s *Service) Impact(ctx context.Context, ids []string, withKEV bool) (*Impa
 	for _, id := range ids {
 		if a := fs.advs[id]; a != nil {
 			advs = append(advs, a)
+		} else if fs.snapshot != nil {
+			for _, b := range fs.snapshot.Advisories {
+				if b.ID == id {
+					advs = append(advs, b)
+					break
+				}
+			}
 		}
 	}
 	if withKEV && fs.snapshot != nil && fs.match.KEV != nil {
@@ -636,4 +644,43 @@ func (s *Service) RunOneJob(ctx context.Context) (bool, error) {
 	err = s.tx(context.WithoutCancel(ctx), func(tx Tx) error { return tx.FinishJob(ctx, j.ID, s.cfg.Replica, state, msg) })
 	s.observe("job_"+j.Kind+"_"+state, 1)
 	return true, err
+}
+
+// ReplaceBaseFeeds swaps the snapshot the service's feeds start from (a
+// newer one written by `insurable feeds update`), with the vulnerability
+// assessor built on it, and queues the re-evaluation of the firms its new
+// or revised advisories affect. Replicas watching the same snapshot queue
+// the same job only once.
+func (s *Service) ReplaceBaseFeeds(ctx context.Context, snap *feeds.Snapshot, va check.VulnerabilityAssessor) (*ImportResult, error) {
+	s.feedMu.Lock()
+	old := s.cfg.Engine.Snapshot
+	e := *s.cfg.Engine
+	e.Snapshot, e.Verifiers.Vulnerabilities, e.Feeds = snap, va, snap.Manifest.Digests()
+	s.cfg.Engine = &e
+	s.feeds = nil
+	s.feedMu.Unlock()
+	before := map[string]string{}
+	if old != nil {
+		for _, a := range old.Advisories {
+			before[a.ID] = a.Updated
+		}
+	}
+	var pl impactPayload
+	for _, a := range snap.Advisories {
+		if u, ok := before[a.ID]; !ok || u != a.Updated {
+			pl.Advisories = append(pl.Advisories, a.ID)
+		}
+	}
+	pl.KEV = old == nil || old.KEV == nil || snap.KEV == nil || old.KEV.Digest != snap.KEV.Digest
+	res := &ImportResult{Imported: pl.Advisories, Unchanged: []string{}}
+	if len(pl.Advisories) == 0 && !pl.KEV {
+		return res, nil
+	}
+	data, _ := json.Marshal(pl)
+	err := s.tx(ctx, func(tx Tx) error {
+		var err error
+		res.Job, _, err = tx.EnqueueJob(ctx, JobImpact, "base:"+digestOf(snap.Manifest.Digests()), string(data), s.now())
+		return err
+	})
+	return res, err
 }

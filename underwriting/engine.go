@@ -158,7 +158,7 @@ func mergeFeeds(base *feeds.Snapshot, imported []*Advisory) (*feeds.Snapshot, ma
 // of a date, and returns the result and its JSON in the form assess -o
 // json writes.
 func (s *Service) evaluate(ctx context.Context, b *evidence.Bundle, prof *profile.Profile, asOf evidence.Date, fs *feedState) (*assessment.Result, []byte, error) {
-	e := s.cfg.Engine
+	e := s.engine()
 	if asOf.IsZero() {
 		asOf = b.Manifest.SnapshotDate
 	}
@@ -181,7 +181,7 @@ func (s *Service) evaluate(ctx context.Context, b *evidence.Bundle, prof *profil
 
 // loadProfile parses a stored profile.
 func (s *Service) loadProfile(p *Profile) (*profile.Profile, error) {
-	return profile.Parse(profileFile(p.Name, p.Name), []byte(p.YAML), s.cfg.Engine.Catalog)
+	return profile.Parse(profileFile(p.Name, p.Name), []byte(p.YAML), s.engine().Catalog)
 }
 
 // profileFile is the name profiles are parsed under, as profile.Load
@@ -191,4 +191,11 @@ func profileFile(name, fallback string) string {
 		name = fallback
 	}
 	return name + ".yaml"
+}
+
+// engine returns the engine; ReplaceBaseFeeds may swap it.
+func (s *Service) engine() *Engine {
+	s.feedMu.Lock()
+	defer s.feedMu.Unlock()
+	return s.cfg.Engine
 }

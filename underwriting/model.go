@@ -107,10 +107,10 @@ type Profile struct {
 
 // Quote is the insurer's offer.
 type Quote struct {
-	Premium  float64         `json:"premium"`
-	Currency string          `json:"currency"`
-	Term     evidence.Period `json:"term"`
-	Tier     string          `json:"tier"`
+	Premium  float64 `json:"premium"`
+	Currency string  `json:"currency"`
+	Term     string  `json:"term"` // a period such as 12mo
+	Tier     string  `json:"tier"`
 }
 
 // Policy is an application and, once issued, the policy it becomes.

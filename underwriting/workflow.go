@@ -43,7 +43,7 @@ func (s *Service) CreateProfile(ctx context.Context, p *access.Principal, n NewP
 		if !slices.Contains(profile.Builtin(), n.Builtin) {
 			return nil, insurable.Errorf(op, insurable.Invalid, "no built-in profile %q (built in: %s)", n.Builtin, strings.Join(profile.Builtin(), ", "))
 		}
-		pr, err := profile.Load(n.Builtin, s.cfg.Engine.Catalog)
+		pr, err := profile.Load(n.Builtin, s.engine().Catalog)
 		if err != nil {
 			return nil, err
 		}
@@ -60,7 +60,7 @@ func (s *Service) CreateProfile(ctx context.Context, p *access.Principal, n NewP
 	default:
 		return nil, insurable.Errorf(op, insurable.Invalid, "give builtin (a built-in profile's name) or yaml")
 	}
-	pr, err := profile.Parse(profileFile(name, "profile"), data, s.cfg.Engine.Catalog)
+	pr, err := profile.Parse(profileFile(name, "profile"), data, s.engine().Catalog)
 	if err != nil {
 		return nil, err
 	}
@@ -570,10 +570,12 @@ func (s *Service) Transition(ctx context.Context, p *access.Principal, policyID 
 					tier = a.Tier
 				}
 			}
-			pol.Quote = &Quote{Premium: act.Premium, Currency: strings.ToUpper(act.Currency), Term: term, Tier: tier}
+			pol.Quote = &Quote{Premium: act.Premium, Currency: strings.ToUpper(act.Currency), Term: term.String(), Tier: tier}
 		}
 		if pol.Quote != nil && (act.Event == policy.Issue || act.Event == policy.Renew) && act.Term == "" {
-			term = pol.Quote.Term
+			if t, err := evidence.ParsePeriod(pol.Quote.Term); err == nil {
+				term = t
+			}
 		}
 		in := policy.Input{Event: act.Event, Today: s.today(), Validity: pr.AssessmentValidity, Term: term, Reason: act.Reason}
 		reason := act.Reason

@@ -34,6 +34,7 @@ Start with:
 		a.demoCommand(),
 		a.versionCommand(),
 		a.probeCommand(),
+		a.serveCommand(),
 	)
 	root.AddCommand(a.vulnerabilityCommands()...)
 	root.AddCommand(a.cryptoCommands()...)
