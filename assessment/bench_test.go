@@ -20,7 +20,7 @@ func BenchmarkAssess(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	for _, n := range []int{10_000, 100_000} {
+	for _, n := range benchSizes {
 		dir := filepath.Join(b.TempDir(), fmt.Sprint(n))
 		if err := demo.Generate(demo.Options{Scenario: demo.Typical, Devices: n, Seed: 7, AsOf: asOf, Out: dir, Crypto: benchCrypto()}); err != nil {
 			b.Fatal(err)
@@ -34,3 +34,5 @@ func BenchmarkAssess(b *testing.B) {
 		})
 	}
 }
+
+var benchSizes = []int{10_000, 100_000}

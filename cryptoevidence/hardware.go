@@ -24,7 +24,7 @@ func (v *Verifiers) CompareHardware(ctx context.Context, b *evidence.Bundle) (*c
 	rep := &check.HardwareReport{}
 	files := b.Files[evidence.DirHardware]
 	read := func(dir string) map[string]state {
-		names := withExt(under(files, dir), ".yaml", ".yml")
+		names := withExt(under(files, dir), ".yaml", ".yml", ".json")
 		states := make([]*hardware.State, len(names))
 		errs := make([]error, len(names))
 		// A fleet keeps two files per device: read and parse them on all

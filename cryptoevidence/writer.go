@@ -7,6 +7,7 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"math/big"
 	"os"
@@ -50,6 +51,10 @@ type Writer struct {
 	lastKey  crypto.Signer
 	index    FirmwareIndex
 	extra    map[string]*keys.Issued // defective signers, by defect
+
+	// HardwareJSON writes hardware states as JSON, which parses many times
+	// faster than YAML for fleets of many devices.
+	HardwareJSON bool
 }
 
 // WriterOptions configure a Writer.
@@ -60,6 +65,9 @@ type WriterOptions struct {
 	Now time.Time
 	// Algorithm of every key made (default ECDSA P-256).
 	Algorithm keys.Algorithm
+	// CAAlgorithm, when set, is the algorithm of the root and issuing CA
+	// keys instead.
+	CAAlgorithm keys.Algorithm
 	// KeysDir, when set, receives the private keys (unencrypted), so that
 	// more evidence can be signed later. It must lie outside the bundle.
 	KeysDir string
@@ -76,11 +84,15 @@ func NewWriter(dir string, opts WriterOptions) (*Writer, error) {
 	}
 	w := &Writer{dir: dir, now: opts.Now, org: opts.Organization, alg: opts.Algorithm, keysDir: opts.KeysDir,
 		officers: map[string]*keys.Issued{}, revoked: map[*keys.CA][]keys.Revocation{}, extra: map[string]*keys.Issued{}}
+	caAlg := opts.CAAlgorithm
+	if caAlg == "" {
+		caAlg = w.alg
+	}
 	var err error
-	if w.Root, err = keys.NewRoot(keys.CAOptions{Organization: w.org, Algorithm: w.alg, Now: w.now.AddDate(-1, 0, 0)}); err != nil {
+	if w.Root, err = keys.NewRoot(keys.CAOptions{Organization: w.org, Algorithm: caAlg, Now: w.now.AddDate(-1, 0, 0)}); err != nil {
 		return nil, err
 	}
-	if w.CA, err = w.Root.NewIntermediate(keys.CAOptions{Organization: w.org, Algorithm: w.alg, Now: w.now.AddDate(-1, 0, 0)}); err != nil {
+	if w.CA, err = w.Root.NewIntermediate(keys.CAOptions{Organization: w.org, Algorithm: caAlg, Now: w.now.AddDate(-1, 0, 0)}); err != nil {
 		return nil, err
 	}
 	if w.signer, err = w.CA.Issue(keys.IssueOptions{Profile: keys.Signer, CommonName: w.org + " Release Signing", Algorithm: w.alg, Now: w.now}); err != nil {
@@ -393,22 +405,26 @@ func (w *Writer) Deployment(host, manifestPath string, files []platform.File) er
 
 // Hardware writes a device's baseline to hardware/baselines/<asset>.yaml
 // and, when snapshot is not nil, its snapshot to
-// hardware/snapshots/<asset>.yaml.
+// hardware/snapshots/<asset>.yaml (.json with HardwareJSON).
 func (w *Writer) Hardware(baseline, snapshot *hardware.State) error {
-	data, err := yaml.Marshal(baseline)
+	ext, marshal := ".yaml", yaml.Marshal
+	if w.HardwareJSON {
+		ext, marshal = ".json", func(v any) ([]byte, error) { return json.Marshal(v) }
+	}
+	data, err := marshal(baseline)
 	if err != nil {
 		return err
 	}
-	if err := w.write(DirBaselines+"/"+slug(baseline.Asset)+".yaml", data); err != nil {
+	if err := w.write(DirBaselines+"/"+slug(baseline.Asset)+ext, data); err != nil {
 		return err
 	}
 	if snapshot == nil {
 		return nil
 	}
-	if data, err = yaml.Marshal(snapshot); err != nil {
+	if data, err = marshal(snapshot); err != nil {
 		return err
 	}
-	return w.write(DirSnapshots+"/"+slug(snapshot.Asset)+".yaml", data)
+	return w.write(DirSnapshots+"/"+slug(snapshot.Asset)+ext, data)
 }
 
 // Officer issues a document-signing certificate for a named officer and

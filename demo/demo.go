@@ -169,7 +169,7 @@ func (g *generator) run() error {
 	steps := []func() error{
 		g.writeManifest, g.writeFirm, g.writeInventory, g.writeObservations,
 		g.writeRisk, g.writeGovernance, g.writeRAM, g.writeRemediation,
-		g.writeMetrics, g.writeCVD, g.writeDeclarations, g.writeChanges, g.writeScans,
+		g.writeMetrics, g.writeCVD, g.writeDeclarations, g.writeChanges, g.writeScans, g.writeSBOMs,
 	}
 	for _, step := range steps {
 		if err := step(); err != nil {

@@ -48,7 +48,7 @@ var waterModels = []weighted{
 // plant: modern controllers, panels, drives, managed switches, robots'
 // gateways and the line's servers, on current firmware.
 var manufacturingModels = []weighted{
-	{14, model{Vendor: "Siemens", Product: "SIMATIC S7-1500 CPU 1516-3 PN/DP", Model: "6ES7516-3AN02-0AB0", Class: "PLC", Old: "V2.8.3", Current: "V3.1.2", Services: []string{"opcua/4840", "https/443"}, Protections: []string{"watchdog", "memory-protection", "access-levels", "know-how-protection"}, SecureBoot: true, Update: "automated", HWRevision: "FS02"}},
+	{14, model{Vendor: "Siemens", Product: "SIMATIC S7-1200 CPU 1214C DC/DC/DC", Model: "6ES7214-1AG40-0XB0", Class: "PLC", Old: "V4.4", Current: "V4.6", Services: []string{"opcua/4840", "https/443"}, Protections: []string{"watchdog", "memory-protection", "access-levels", "know-how-protection"}, SecureBoot: true, Update: "automated", HWRevision: "FS02"}},
 	{10, model{Vendor: "Siemens", Product: "SIMATIC HMI Unified Comfort Panel MTP1200", Model: "6AV2128-3MB06-0AX1", Class: "HMI", Old: "V17", Current: "V19", Services: []string{"https/443", "opcua/4840"}, Protections: []string{"memory-protection", "privilege-separation"}, SecureBoot: true, Update: "automated"}},
 	{16, model{Vendor: "Siemens", Product: "SINAMICS G120 CU250S-2 PN", Model: "6SL3246-0BA22-1FA0", Class: "Drive", Old: "V4.7 SP10", Current: "V4.7 SP14", Services: []string{"profinet/34964"}, Protections: []string{"watchdog", "access-levels"}, Update: "automated"}},
 	{8, model{Vendor: "Siemens", Product: "SCALANCE XC216-4C", Model: "6GK5216-4BS00-2AC2", Class: "Switch", Old: "V4.1", Current: "V4.5", Services: []string{"ssh/22", "https/443", "snmpv3/161"}, Protections: []string{"rate-limiting", "privilege-separation"}, SecureBoot: true, Update: "automated"}},
@@ -57,7 +57,7 @@ var manufacturingModels = []weighted{
 	{12, model{Vendor: "ifm electronic", Product: "IO-Link master AL1350", Model: "AL1350", Class: "Gateway", Old: "2.2.34", Current: "2.3.41", Services: []string{"mqtts/8883", "https/443"}, Protections: []string{"watchdog", "rate-limiting"}, Update: "automated"}},
 	{14, model{Vendor: "Balluff", Product: "Condition Monitoring Sensor BCM R15E", Model: "BCM0001", Class: "Sensor", Old: "1.1.0", Current: "1.3.2", Services: []string{"mqtts/8883"}, Protections: []string{"watchdog"}, Update: "automated"}},
 	{4, model{Vendor: "Hewlett Packard Enterprise", Product: "ProLiant DL380 Gen10 Plus", Model: "P39125-B21", Class: "Server", Old: "iLO 5 2.72", Current: "iLO 5 3.10", Services: []string{"https/443", "ssh/22"}, Protections: []string{"memory-protection", "privilege-separation", "tpm"}, SecureBoot: true, Update: "automated", PersonalData: true}},
-	{2, model{Vendor: "Siemens", Product: "SIMATIC IPC427E", Model: "6AG4141-1AA17-0FA0", Class: "Workstation", Old: "BIOS 21.01.10", Current: "BIOS 21.02.02", Services: []string{"https/443", "ssh/22"}, Protections: []string{"memory-protection", "privilege-separation", "tpm"}, SecureBoot: true, Update: "automated"}},
+	{2, model{Vendor: "Siemens", Product: "SIMATIC IPC427E", Model: "6AG4141-1AA17-0FA0", Class: "Workstation", Old: "V21.01.10", Current: "V21.02.02", Services: []string{"https/443", "ssh/22"}, Protections: []string{"memory-protection", "privilege-separation", "tpm"}, SecureBoot: true, Update: "automated"}},
 }
 
 // weighted gives a model a relative share of the fleet.

@@ -86,7 +86,8 @@ type Bundle struct {
 	// of an inventory export that were not understood.
 	Notes []string
 
-	root *os.Root
+	root  *os.Root
+	files *files
 }
 
 // Options tune loading.
@@ -111,7 +112,8 @@ func Load(dir string, opts Options) (*Bundle, error) {
 	if err != nil {
 		return nil, &insurable.Error{Op: opOpen, Kind: insurable.Invalid, Path: dir, Err: err}
 	}
-	l := &loader{f: &files{root: root, limits: opts.Limits}, b: &Bundle{Dir: dir, root: root, Files: map[string][]string{}}}
+	f := &files{root: root, dir: dir, limits: opts.Limits}
+	l := &loader{f: f, b: &Bundle{Dir: dir, root: root, files: f, Files: map[string][]string{}}}
 	l.load()
 	if err := errors.Join(l.errs...); err != nil {
 		root.Close()
@@ -130,9 +132,12 @@ func (b *Bundle) Close() error {
 
 // ReadFile reads a file of the bundle for a verifier, refusing names that
 // leave the bundle and files larger than max bytes.
+// The returned bytes may be shared: callers must not modify them.
 func (b *Bundle) ReadFile(name string, max int64) ([]byte, error) {
-	f := &files{root: b.root, limits: DefaultLimits}
-	return f.read(name, max)
+	if b.files == nil {
+		b.files = &files{root: b.root, limits: DefaultLimits}
+	}
+	return b.files.read(name, max)
 }
 
 type loader struct {

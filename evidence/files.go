@@ -8,8 +8,12 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/insurable/insurable"
 )
@@ -53,7 +57,10 @@ func (l Limits) orDefault() Limits {
 // that leaves the directory, through ".." or through a symbolic link.
 type files struct {
 	root   *os.Root
+	dir    string // the directory root was opened on
 	limits Limits
+	cache  sync.Map // path -> []byte, kept by the digest pass
+	all    []string // every file of the bundle, sorted, once digested
 }
 
 const opOpen insurable.Op = "evidence.Load"
@@ -93,6 +100,13 @@ func (f *files) exists(name string) bool {
 func (f *files) read(name string, max int64) ([]byte, error) {
 	if err := checkRel(name); err != nil {
 		return nil, &insurable.Error{Op: opOpen, Kind: insurable.Escape, Path: name, Err: err}
+	}
+	if v, ok := f.cache.Load(name); ok {
+		data := v.([]byte)
+		if int64(len(data)) > max {
+			return nil, insurable.FileError(opOpen, insurable.TooLarge, name, 0, "file is %d bytes, more than the limit of %d", len(data), max)
+		}
+		return data, nil
 	}
 	fh, err := f.root.Open(name)
 	if err != nil {
@@ -137,6 +151,18 @@ func openError(name string, err error) error {
 // given extensions (lower case, with the dot; none means all). A missing dir
 // gives no files and no error.
 func (f *files) list(dir string, exts ...string) ([]string, error) {
+	if f.all != nil {
+		// The digest pass has enumerated (and opened) every file already.
+		var out []string
+		prefix := dir + "/"
+		i := sort.SearchStrings(f.all, prefix)
+		for ; i < len(f.all) && strings.HasPrefix(f.all[i], prefix); i++ {
+			if len(exts) == 0 || hasExt(f.all[i], exts) {
+				out = append(out, f.all[i])
+			}
+		}
+		return out, nil
+	}
 	if _, err := f.root.Stat(dir); errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
@@ -185,10 +211,19 @@ func hasExt(name string, exts []string) bool {
 	return false
 }
 
+// cacheMax is the size up to which the digest pass keeps a file's content,
+// so that the loader and the verifiers read small files (certificates,
+// hardware states, records) from memory instead of opening them again.
+const cacheMax = 1 << 20
+
 // digest hashes every regular file of the bundle, by path and content, into
-// one SHA-256 that identifies this exact evidence.
+// one SHA-256 that identifies this exact evidence. Files are hashed on all
+// processors; small ones are kept for later reads.
 func (f *files) digest() (string, int, error) {
-	type entry struct{ path, sum string }
+	type entry struct {
+		path, sum string
+		link      bool
+	}
 	var entries []entry
 	err := fs.WalkDir(f.root.FS(), ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -200,34 +235,89 @@ func (f *files) digest() (string, int, error) {
 		if d.IsDir() || strings.HasPrefix(d.Name(), ".") {
 			return nil
 		}
-		if d.Type()&fs.ModeSymlink == 0 && !d.Type().IsRegular() {
+		link := d.Type()&fs.ModeSymlink != 0
+		if !link && !d.Type().IsRegular() {
 			return nil
 		}
 		if len(entries) >= f.limits.MaxFiles {
 			return insurable.FileError(opOpen, insurable.TooLarge, ".", 0, "the bundle holds more than %d files", f.limits.MaxFiles)
 		}
-		fh, err := f.root.Open(p)
-		if err != nil {
-			return openError(p, err)
-		}
-		defer fh.Close()
-		h := sha256.New()
-		if _, err := io.Copy(h, fh); err != nil {
-			return openError(p, err)
-		}
-		entries = append(entries, entry{p, hex.EncodeToString(h.Sum(nil))})
+		entries = append(entries, entry{path: p, link: link})
 		return nil
 	})
 	if err != nil {
 		return "", 0, err
 	}
+	workers := runtime.GOMAXPROCS(0)
+	errs := make([]error, len(entries))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(entries) {
+					return
+				}
+				e := &entries[i]
+				e.sum, errs[i] = f.hashFile(e.path, e.link)
+			}
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return "", 0, err
+	}
 	sort.Slice(entries, func(i, j int) bool { return entries[i].path < entries[j].path })
+	f.all = make([]string, len(entries))
 	h := sha256.New()
-	for _, e := range entries {
+	for i, e := range entries {
+		f.all[i] = e.path
 		io.WriteString(h, e.path)
 		h.Write([]byte{0})
 		io.WriteString(h, e.sum)
 		h.Write([]byte{'\n'})
 	}
 	return "sha256:" + hex.EncodeToString(h.Sum(nil)), len(entries), nil
+}
+
+// hashFile hashes one file and keeps its content when it is small. A regular
+// file found by the walk is opened directly, refusing to follow a link that
+// replaced it since; links are opened through the root, which refuses any
+// that leave the bundle.
+func (f *files) hashFile(p string, link bool) (string, error) {
+	var fh *os.File
+	var err error
+	if link || f.dir == "" {
+		fh, err = f.root.Open(p)
+	} else {
+		fh, err = os.OpenFile(filepath.Join(f.dir, filepath.FromSlash(p)), os.O_RDONLY|noFollow, 0)
+	}
+	if err != nil {
+		return "", openError(p, err)
+	}
+	defer fh.Close()
+	fi, err := fh.Stat()
+	if err != nil {
+		return "", openError(p, err)
+	}
+	if !fi.Mode().IsRegular() {
+		return "", insurable.FileError(opOpen, insurable.Invalid, p, 0, "not a regular file")
+	}
+	h := sha256.New()
+	if fi.Size() <= cacheMax {
+		data, err := io.ReadAll(io.LimitReader(fh, cacheMax+1))
+		if err != nil {
+			return "", openError(p, err)
+		}
+		h.Write(data)
+		if len(data) <= cacheMax {
+			f.cache.Store(p, data)
+		}
+	} else if _, err := io.Copy(h, fh); err != nil {
+		return "", openError(p, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }

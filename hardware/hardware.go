@@ -5,7 +5,11 @@
 package hardware
 
 import (
+	"bytes"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"path"
 	"sort"
 	"strings"
 
@@ -55,11 +59,15 @@ type State struct {
 // MaxComponents is the most components one device may list.
 const MaxComponents = 10000
 
-// Parse reads a baseline or snapshot (YAML) and checks it: an asset, a
+// Parse reads a baseline or snapshot (YAML, or JSON when name ends in .json) and checks it: an asset, a
 // date, components with unique ids.
 func Parse(name string, data []byte) (*State, error) {
 	var s State
-	if err := strictyaml.Decode(opParse, name, data, &s); err != nil {
+	if strings.EqualFold(path.Ext(name), ".json") {
+		if err := decodeJSON(name, data, &s); err != nil {
+			return nil, err
+		}
+	} else if err := strictyaml.Decode(opParse, name, data, &s); err != nil {
 		return nil, err
 	}
 	if s.Asset == "" {
@@ -258,4 +266,27 @@ func short(s string) string {
 		return s[:20] + "…"
 	}
 	return s
+}
+
+// decodeJSON decodes a state written as JSON, the faster form for fleets
+// of many devices: unknown fields and trailing data are errors.
+func decodeJSON(name string, data []byte, v *State) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		line := 0
+		var se *json.SyntaxError
+		var te *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &se):
+			line = 1 + bytes.Count(data[:min(int(se.Offset), len(data))], []byte("\n"))
+		case errors.As(err, &te):
+			line = 1 + bytes.Count(data[:min(int(te.Offset), len(data))], []byte("\n"))
+		}
+		return &insurable.Error{Op: opParse, Kind: insurable.Invalid, Path: name, Line: line, Msg: "malformed JSON", Err: err}
+	}
+	if dec.More() {
+		return insurable.FileError(opParse, insurable.Invalid, name, 0, "holds data after the state")
+	}
+	return nil
 }

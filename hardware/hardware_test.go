@@ -1,6 +1,8 @@
 package hardware
 
 import (
+	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -128,4 +130,33 @@ func FuzzParse(f *testing.F) {
 		b, _ := Parse("b.yaml", []byte(baseline))
 		_ = Compare(b, s, nil)
 	})
+}
+
+func TestParseJSON(t *testing.T) {
+	yamlState, err := Parse("b.yaml", []byte(baseline))
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := json.Marshal(yamlState)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jsonState, err := Parse("b.json", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(yamlState, jsonState) {
+		t.Errorf("JSON and YAML forms differ:\n%+v\n%+v", yamlState, jsonState)
+	}
+	tests := []struct{ name, json, err string }{
+		{"unknown field", `{"asset": "a", "taken": "2025-01-01", "serials": []}`, "unknown field"},
+		{"syntax", "{\"asset\": \"a\",\n\"taken\": }", "h.json:2"},
+		{"trailing", `{"asset": "a", "taken": "2025-01-01"} {}`, "after the state"},
+		{"no asset", `{"taken": "2025-01-01"}`, "names no asset"},
+	}
+	for _, tt := range tests {
+		if _, err := Parse("h.json", []byte(tt.json)); err == nil || !strings.Contains(err.Error(), tt.err) {
+			t.Errorf("%s: got %v, want %q", tt.name, err, tt.err)
+		}
+	}
 }

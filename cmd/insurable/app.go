@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -26,8 +27,10 @@ type App struct {
 	Log    *slog.Logger
 	Now    func() time.Time
 
-	logLevel  string
-	logFormat string
+	logLevel   string
+	logFormat  string
+	cpuProfile string
+	profFile   *os.File
 	// exit, when set by a command, is the exit code to return on success
 	// (assess returns 1 and 2 for conditional and declined decisions).
 	exit int
@@ -127,4 +130,30 @@ func (o *output) validate() error {
 		}
 	}
 	return usagef("-o %q: want one of %s", o.format, strings.Join(o.allowed, ", "))
+}
+
+// startProfile starts CPU profiling when --cpuprofile is given.
+func (a *App) startProfile() error {
+	if a.cpuProfile == "" {
+		return nil
+	}
+	f, err := os.Create(a.cpuProfile)
+	if err != nil {
+		return usagef("--cpuprofile: %v", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return usagef("--cpuprofile: %v", err)
+	}
+	a.profFile = f
+	return nil
+}
+
+// stopProfile ends CPU profiling.
+func (a *App) stopProfile() {
+	if a.profFile != nil {
+		pprof.StopCPUProfile()
+		a.profFile.Close()
+		a.profFile = nil
+	}
 }

@@ -23,11 +23,20 @@ Start with:
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
-			return a.setupLogging()
+			if err := a.setupLogging(); err != nil {
+				return err
+			}
+			return a.startProfile()
+		},
+		PersistentPostRunE: func(cmd *cobra.Command, args []string) error {
+			a.stopProfile()
+			return nil
 		},
 	}
 	root.PersistentFlags().StringVar(&a.logLevel, "log-level", "warn", "log level: debug, info, warn, error")
 	root.PersistentFlags().StringVar(&a.logFormat, "log-format", "text", "log format on stderr: text or json")
+	root.PersistentFlags().StringVar(&a.cpuProfile, "cpuprofile", "", "write a CPU profile of the command to this file (for performance work)")
+	root.PersistentFlags().MarkHidden("cpuprofile")
 	root.AddCommand(
 		a.assessCommand(),
 		a.protocolCommand(),
