@@ -185,19 +185,19 @@ type NewUser struct {
 // consortium's).
 func (s *Service) CreateUser(ctx context.Context, p *access.Principal, org string, n NewUser) (*User, error) {
 	const op insurable.Op = "underwriting.CreateUser"
-	if !n.Role.Valid() {
-		return nil, insurable.Errorf(op, insurable.Invalid, "role %q: want admin, member or viewer", n.Role)
-	}
-	if strings.TrimSpace(n.Name) == "" || len(n.Name) > 200 {
-		return nil, insurable.Errorf(op, insurable.Invalid, "a name of 1 to 200 characters is required")
-	}
 	u := &User{ID: s.newID("usr"), Org: org, Name: strings.TrimSpace(n.Name), Role: n.Role, Created: s.now()}
 	err := s.tx(ctx, func(tx Tx) error {
 		if _, err := tx.Org(ctx, org); err != nil {
 			return notFoundAs(op, err, "organisation", org)
 		}
-		if err := authorize(op, p, access.UserCreate, ownIf(p.Org == org), "organisation", org); err != nil {
+		if err := authorize(op, p, access.UserCreate, ownIf(p != nil && p.Org == org), "organisation", org); err != nil {
 			return err
+		}
+		if !n.Role.Valid() {
+			return insurable.Errorf(op, insurable.Invalid, "role %q: want admin, member or viewer", n.Role)
+		}
+		if strings.TrimSpace(n.Name) == "" || len(n.Name) > 200 {
+			return insurable.Errorf(op, insurable.Invalid, "a name of 1 to 200 characters is required")
 		}
 		return tx.CreateUser(ctx, u)
 	})
@@ -213,7 +213,7 @@ func (s *Service) ListUsers(ctx context.Context, p *access.Principal, org string
 		if _, err := tx.Org(ctx, org); err != nil {
 			return notFoundAs(op, err, "organisation", org)
 		}
-		if err := authorize(op, p, access.UserList, ownIf(p.Org == org), "organisation", org); err != nil {
+		if err := authorize(op, p, access.UserList, ownIf(p != nil && p.Org == org), "organisation", org); err != nil {
 			return err
 		}
 		var err error
@@ -234,20 +234,23 @@ type NewToken struct {
 // an organisation's admin, one of its users. The secret is returned once.
 func (s *Service) CreateToken(ctx context.Context, p *access.Principal, user string, n NewToken) (*Token, error) {
 	const op insurable.Op = "underwriting.CreateToken"
-	scopes, err := access.ParseScopes(n.Scopes)
-	if err != nil {
-		return nil, insurable.Errorf(op, insurable.Invalid, "%v", err)
-	}
-	ttl := s.cfg.TokenTTL
-	if n.TTL != "" {
-		d, err := time.ParseDuration(n.TTL)
-		if err != nil || d <= 0 || d > 366*24*time.Hour {
-			return nil, insurable.Errorf(op, insurable.Invalid, "ttl %q: want a duration such as 720h, at most a year", n.TTL)
+	check := func() ([]access.Scope, time.Duration, error) {
+		scopes, err := access.ParseScopes(n.Scopes)
+		if err != nil {
+			return nil, 0, insurable.Errorf(op, insurable.Invalid, "%v", err)
 		}
-		ttl = d
+		ttl := s.cfg.TokenTTL
+		if n.TTL != "" {
+			d, err := time.ParseDuration(n.TTL)
+			if err != nil || d <= 0 || d > 366*24*time.Hour {
+				return nil, 0, insurable.Errorf(op, insurable.Invalid, "ttl %q: want a duration such as 720h, at most a year", n.TTL)
+			}
+			ttl = d
+		}
+		return scopes, ttl, nil
 	}
 	var tok *Token
-	err = s.tx(ctx, func(tx Tx) error {
+	err := s.tx(ctx, func(tx Tx) error {
 		if user == "" && p != nil {
 			user = p.User
 		}
@@ -261,6 +264,10 @@ func (s *Service) CreateToken(ctx context.Context, p *access.Principal, user str
 			return authorize(op, p, access.TokenCreate, 0, "user", user)
 		}
 		if err := authorize(op, p, access.TokenCreate, access.Own, "user", user); err != nil {
+			return err
+		}
+		scopes, ttl, err := check()
+		if err != nil {
 			return err
 		}
 		tok, err = s.mintToken(ctx, tx, u.ID, scopes, ttl)

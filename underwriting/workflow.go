@@ -270,13 +270,6 @@ type AssessRequest struct {
 func (s *Service) Assess(ctx context.Context, p *access.Principal, policyID string, req AssessRequest) (*Assessment, error) {
 	const op insurable.Op = "underwriting.Assess"
 	var asOf evidence.Date
-	if req.AsOf != "" {
-		d, err := evidence.ParseDate(req.AsOf)
-		if err != nil {
-			return nil, insurable.Errorf(op, insurable.Invalid, "as_of: %v", err)
-		}
-		asOf = d
-	}
 	var pol *Policy
 	var ev *EvidenceVersion
 	var prof *Profile
@@ -284,6 +277,11 @@ func (s *Service) Assess(ctx context.Context, p *access.Principal, policyID stri
 		var err error
 		if pol, err = s.policyFor(ctx, tx, op, p, policyID, access.PolicyUnderwrite); err != nil {
 			return err
+		}
+		if req.AsOf != "" {
+			if asOf, err = evidence.ParseDate(req.AsOf); err != nil {
+				return insurable.Errorf(op, insurable.Invalid, "as_of: %v", err)
+			}
 		}
 		if req.Evidence == "" {
 			ev, err = tx.LatestEvidence(ctx, pol.Firm)
@@ -539,18 +537,18 @@ func (s *Service) Transition(ctx context.Context, p *access.Principal, policyID 
 		return nil, insurable.Errorf(op, insurable.Invalid, "unknown action %q", act.Event)
 	}
 	term := evidence.Period{Months: 12}
-	if act.Term != "" {
-		t, err := evidence.ParsePeriod(act.Term)
-		if err != nil || t.Months*31+t.Days > 5*366 {
-			return nil, insurable.Errorf(op, insurable.Invalid, "term %q: want a period such as 12mo, at most 5 years", act.Term)
-		}
-		term = t
-	}
 	var pol *Policy
 	err := s.tx(ctx, func(tx Tx) error {
 		var err error
 		if pol, err = s.policyFor(ctx, tx, op, p, policyID, action); err != nil {
 			return err
+		}
+		if act.Term != "" {
+			t, err := evidence.ParsePeriod(act.Term)
+			if err != nil || t.Months*31+t.Days > 5*366 {
+				return insurable.Errorf(op, insurable.Invalid, "term %q: want a period such as 12mo, at most 5 years", act.Term)
+			}
+			term = t
 		}
 		prof, err := tx.Profile(ctx, pol.Profile)
 		if err != nil {
@@ -608,13 +606,13 @@ func (s *Service) ListRemediation(ctx context.Context, p *access.Principal, poli
 // or done. A done item that the next assessment still finds is reopened.
 func (s *Service) UpdateRemediation(ctx context.Context, p *access.Principal, policyID, item, status string) (*RemediationItem, error) {
 	const op insurable.Op = "underwriting.UpdateRemediation"
-	if status != remediation.InProgress && status != StatusDone && status != remediation.Open {
-		return nil, insurable.Errorf(op, insurable.Invalid, "status %q: want open, in-progress or done", status)
-	}
 	var out *RemediationItem
 	err := s.tx(ctx, func(tx Tx) error {
 		if _, err := s.policyFor(ctx, tx, op, p, policyID, access.RemediationUpdate); err != nil {
 			return err
+		}
+		if status != remediation.InProgress && status != StatusDone && status != remediation.Open {
+			return insurable.Errorf(op, insurable.Invalid, "status %q: want open, in-progress or done", status)
 		}
 		items, err := tx.Remediation(ctx, policyID)
 		if err != nil {

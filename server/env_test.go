@@ -1,0 +1,190 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/insurable/insurable/access"
+	"github.com/insurable/insurable/assessment"
+	"github.com/insurable/insurable/check"
+	"github.com/insurable/insurable/demo"
+	"github.com/insurable/insurable/evidence"
+	"github.com/insurable/insurable/feeds"
+	"github.com/insurable/insurable/protocol"
+	"github.com/insurable/insurable/scan"
+	"github.com/insurable/insurable/server"
+	"github.com/insurable/insurable/sqlite"
+	"github.com/insurable/insurable/tarball"
+	"github.com/insurable/insurable/underwriting"
+	"github.com/insurable/insurable/vulnassess"
+)
+
+// The engine is built once per test binary: loading the feeds is the
+// slow part.
+var engineOnce = sync.OnceValues(func() (*feeds.Snapshot, error) { return feeds.Embedded(feeds.PartAll) })
+
+func engine(t testing.TB) *underwriting.Engine {
+	snap, err := engineOnce()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &underwriting.Engine{
+		Catalog:   protocol.Default(),
+		Verifiers: check.Verifiers{Scans: scan.Reader{}, Vulnerabilities: vulnassessOnce(snap)},
+		Feeds:     snap.Manifest.Digests(), Snapshot: snap,
+		NewVulnerabilityAssessor: func(s *feeds.Snapshot) check.VulnerabilityAssessor { return vulnassess.New(s) },
+		Tool:                     assessment.Tool{Name: "insurable", Version: "test"},
+	}
+}
+
+var (
+	vaMu sync.Mutex
+	va   *vulnassess.Assessor
+)
+
+func vulnassessOnce(s *feeds.Snapshot) *vulnassess.Assessor {
+	vaMu.Lock()
+	defer vaMu.Unlock()
+	if va == nil {
+		va = vulnassess.New(s)
+	}
+	return va
+}
+
+// clock is a settable test clock.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+
+type seededRand struct{ r *rand.ChaCha8 }
+
+func (s seededRand) Read(p []byte) (int, error) { return s.r.Read(p) }
+
+// env is a service on a real SQLite database behind a test HTTP server.
+type env struct {
+	t     testing.TB
+	dir   string
+	store underwriting.Store
+	svc   *underwriting.Service
+	srv   *httptest.Server
+	clock *clock
+}
+
+func newEnv(t testing.TB) *env {
+	t.Helper()
+	dir := t.TempDir()
+	store, err := sqlite.Open(context.Background(), filepath.Join(dir, "db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &clock{t: time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)}
+	var seed [32]byte
+	copy(seed[:], t.Name())
+	svc, err := underwriting.New(underwriting.Config{Store: store, Engine: engine(t), DataDir: filepath.Join(dir, "data"), Now: c.Now,
+		Rand: seededRand{rand.NewChaCha8(seed)}, MaxUploadBytes: 8 << 20, Archive: tarball.Limits{MaxBytes: 64 << 20, MaxFileBytes: 16 << 20, MaxFiles: 5000}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &env{t: t, dir: dir, store: store, svc: svc, clock: c}
+	e.srv = httptest.NewServer(server.New(server.Config{Service: svc}))
+	t.Cleanup(func() { e.srv.Close(); svc.Close(); store.Close() })
+	return e
+}
+
+var bundles sync.Map // scenario -> packed archive
+
+// bundle returns a packed generated bundle of the scenario.
+func bundle(t testing.TB, scenario demo.Scenario, devices int) []byte {
+	key := string(scenario) + string(rune(devices))
+	if v, ok := bundles.Load(key); ok {
+		return v.([]byte)
+	}
+	dir := filepath.Join(t.TempDir(), "b")
+	if err := demo.Generate(demo.Options{Scenario: scenario, Devices: devices, Seed: 3, AsOf: evidence.MustDate("2026-11-26"), Out: dir}); err != nil {
+		t.Fatal(err)
+	}
+	data, err := tarball.Pack(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bundles.Store(key, data)
+	return data
+}
+
+// call sends a request with a token and returns the status and body.
+func (e *env) call(token, method, path string, body []byte) (int, []byte) {
+	e.t.Helper()
+	req, err := http.NewRequest(method, e.srv.URL+path, bytes.NewReader(body))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, data
+}
+
+// must calls and decodes the answer, failing unless the status is want.
+func (e *env) must(token, method, path string, body any, want int, out any) {
+	e.t.Helper()
+	var data []byte
+	switch b := body.(type) {
+	case nil:
+	case []byte:
+		data = b
+	default:
+		data, _ = json.Marshal(b)
+	}
+	status, resp := e.call(token, method, path, data)
+	if status != want {
+		e.t.Fatalf("%s %s: status %d, want %d: %s", method, path, status, want, resp)
+	}
+	if out != nil {
+		if err := json.Unmarshal(resp, out); err != nil {
+			e.t.Fatalf("%s %s: %v: %s", method, path, err, resp)
+		}
+	}
+}
+
+// actor is an organisation's user with a token.
+type actor struct {
+	org, user, token string
+	kind             access.OrgKind
+}
+
+func (e *env) bootstrap(kind access.OrgKind, name string) actor {
+	s, err := e.svc.Bootstrap(context.Background(), kind, name, "admin of "+name, 0)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return actor{org: s.Org.ID, user: s.User.ID, token: s.Token.Secret, kind: kind}
+}
+
+// member adds a user of role to a's organisation and returns it with a
+// token of the given scopes.
+func (e *env) member(a actor, role access.Role, scopes ...string) actor {
+	var u underwriting.User
+	e.must(a.token, "POST", "/api/orgs/"+a.org+"/users", map[string]any{"name": string(role), "role": role}, 201, &u)
+	var tok underwriting.Token
+	e.must(a.token, "POST", "/api/users/"+u.ID+"/tokens", map[string]any{"scopes": scopes}, 201, &tok)
+	return actor{org: a.org, user: u.ID, token: tok.Secret, kind: a.kind}
+}
