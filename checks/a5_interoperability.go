@@ -96,7 +96,7 @@ func (c interoperability) declared(env *check.Env, r *check.Report) bool {
 	if offPort.Len() > 0 {
 		r.Add(offPort.Fill(check.Finding{
 			Code: "a5.nonstandard-ports", Status: check.Fail, Severity: check.Medium,
-			Title:       plural(offPort.Len(), "service runs", "services run") + " off its protocol's registered port",
+			Title:       plural(offPort.Len(), "service runs on a port not registered for its protocol", "services run on ports not registered for their protocols"),
 			Explanation: "Standard protocols on unexpected ports defeat firewall rules and monitoring written for the registered ports (see docs/ports.md).",
 			Remediation: "Move each service to its registered port, or document the exception in the firewall and monitoring rules.",
 		}))
@@ -150,7 +150,7 @@ func (c interoperability) probed(ctx context.Context, env *check.Env, r *check.R
 	if offPort.Len() > 0 {
 		r.Add(offPort.Fill(check.Finding{
 			Code: "a5.probed-nonstandard-ports", Status: check.Fail, Severity: check.Medium,
-			Title:       plural(offPort.Len(), "probed service runs", "probed services run") + " off its protocol's registered port",
+			Title:       plural(offPort.Len(), "probed service runs on a port not registered for its protocol", "probed services run on ports not registered for their protocols"),
 			Explanation: "A probe found these standard protocols listening on ports not registered for them.",
 			Remediation: "Move each service to its registered port, or document the exception.",
 		}))

@@ -91,7 +91,7 @@ func (c rootOfTrust) certificates(ctx context.Context, env *check.Env, r *check.
 		}
 		r.Add(s.Fill(check.Finding{
 			Code: "a8.certificate-" + st, Status: check.Fail, Severity: sev,
-			Title:       fmt.Sprintf("%s %s", plural(s.Len(), "device certificate is", "device certificates are"), strings.ReplaceAll(st, "-", " ")),
+			Title:       fmt.Sprintf("%s %s", plural(s.Len(), "device certificate is", "device certificates are"), certPhrase(st)),
 			Explanation: certExplanation[st],
 			Remediation: certRemedy[st],
 		}))
@@ -113,6 +113,21 @@ func (c rootOfTrust) certificates(ctx context.Context, env *check.Env, r *check.
 		})
 	}
 	return nil
+}
+
+// certPhrase says what a certificate status means, for a title.
+func certPhrase(status string) string {
+	switch status {
+	case "untrusted":
+		return "not trusted through the firm's root"
+	case "weak-key":
+		return "using a key below policy"
+	case "bad-usage":
+		return "not fit for device authentication"
+	case "duplicate-key":
+		return "sharing a key with another device"
+	}
+	return strings.ReplaceAll(status, "-", " ")
 }
 
 var certExplanation = map[string]string{

@@ -121,7 +121,7 @@ type posture struct {
 
 var postures = map[Scenario]posture{
 	Water: {oldFirmware: 0.6, missingFields: 0.04, unlisted: 4, legacyPlanned: false, governanceGood: false,
-		metricsGaps: true, cvdGood: false, dataEncrypted: false, scansClean: false, ramComplete: false,
+		metricsGaps: false, cvdGood: true, dataEncrypted: true, scansClean: false, ramComplete: true,
 		pkiCoverage: 0.55, hardwareClean: false, platformClean: false},
 	Manufacturer: {oldFirmware: 0, missingFields: 0, unlisted: 0, legacyPlanned: true, governanceGood: true,
 		metricsGaps: false, cvdGood: true, dataEncrypted: true, scansClean: true, ramComplete: true,

@@ -134,3 +134,46 @@ func TestDemoGenerateDeterministic(t *testing.T) {
 		return nil
 	})
 }
+
+// TestExamples assesses the shipped examples: the water utility is declined
+// and the manufacturer insurable, each with a verdict for every catalog item
+// and the reasons of its decision.
+func TestExamples(t *testing.T) {
+	tests := []struct {
+		dir     string
+		code    int
+		outcome string
+	}{
+		{"../../examples/riverbend-water", insurable.ExitDeclined, "declined"},
+		{"../../examples/keystone-precision", insurable.ExitInsurable, "insurable"},
+	}
+	for _, tt := range tests {
+		t.Run(filepath.Base(tt.dir), func(t *testing.T) {
+			code, out, errs := run(t, "assess", tt.dir, "-o", "json")
+			if code != tt.code {
+				t.Fatalf("exit %d, want %d: %s", code, tt.code, errs)
+			}
+			var res struct {
+				Decision struct {
+					Outcome string `json:"outcome"`
+					Reasons []struct {
+						Text string `json:"text"`
+					} `json:"reasons"`
+				} `json:"decision"`
+				Verdicts []struct {
+					ID     string `json:"id"`
+					Status string `json:"status"`
+				} `json:"verdicts"`
+			}
+			if err := json.Unmarshal([]byte(out), &res); err != nil {
+				t.Fatal(err)
+			}
+			if res.Decision.Outcome != tt.outcome || len(res.Decision.Reasons) == 0 {
+				t.Errorf("outcome %s with %d reasons", res.Decision.Outcome, len(res.Decision.Reasons))
+			}
+			if len(res.Verdicts) != 30 {
+				t.Errorf("%d verdicts, want 30 (A1–A9, B1–B7, C1–C2, R1–R8, O1–O4)", len(res.Verdicts))
+			}
+		})
+	}
+}
