@@ -50,7 +50,7 @@ func goodBundle() *evidence.Bundle {
 				Responsible: &evidence.Person{Name: "Ann", Role: "CISO"}, Accountable: &evidence.Person{Name: "Bob", Role: "CEO"},
 				Training: []evidence.Training{{Date: days(50)}}, Attestation: signed("bob"),
 			},
-			Pentests: []evidence.Pentest{{ID: "PT1", Date: days(100), Independent: true, Scope: []string{"OT"}, Attestation: signed("ann")}},
+			Pentests:    []evidence.Pentest{{ID: "PT1", Date: days(100), Independent: true, Scope: []string{"OT"}, Attestation: signed("ann")}},
 			Assessments: []evidence.PastAssessment{{Date: days(20), Kind: "full", Scope: []string{"s1"}}},
 			Sharing: &evidence.Sharing{
 				Memberships:   []evidence.Membership{{Organisation: "MFG-ISAC", Kind: "isac", Since: days(900)}},
@@ -84,9 +84,7 @@ func goodBundle() *evidence.Bundle {
 	for i := 1; i <= 8; i++ {
 		b.RAM.Areas["R"+string(rune('0'+i))] = &evidence.RACI{Responsible: []string{"Ann"}, Accountable: []string{"Bob"}}
 	}
-	for _, m := range checksMetrics(12) {
-		b.Metrics = append(b.Metrics, m)
-	}
+	b.Metrics = append(b.Metrics, checksMetrics(12)...)
 	b.Dashboards = []evidence.Dashboard{{Name: "ops", Audience: "operations", Metrics: []string{"anomalies"}}, {Name: "board", Audience: "board", Metrics: []string{"incidents"}}}
 	return b
 }
@@ -236,7 +234,7 @@ func TestChecks(t *testing.T) {
 			want: check.Fail, code: "a3.data-store.attestation-invalid-signature"},
 		{name: "legacy tls", check: newEncryption(), v: check.Verifiers{Scans: fakeScans{legacy: true}},
 			mutate: func(b *evidence.Bundle) { b.Files = map[string][]string{"scans": {"scans/p.json"}} },
-			want: check.Fail, code: "a3.legacy-tls", fact: "tls_legacy_endpoints", value: 1},
+			want:   check.Fail, code: "a3.legacy-tls", fact: "tls_legacy_endpoints", value: 1},
 		{name: "nonstandard port", check: newInteroperability(), mutate: func(b *evidence.Bundle) { b.Assets[0].Services = []string{"opcua/62541"} },
 			want: check.Fail, code: "a5.nonstandard-ports"},
 		{name: "proprietary protocol", check: newInteroperability(), mutate: func(b *evidence.Bundle) { b.Assets[0].Services = []string{"s7/102"} },
@@ -293,7 +291,7 @@ func TestChecks(t *testing.T) {
 			want: check.Fail, code: "a8.root-key-exposed"},
 		{name: "expired device certificate", check: newRootOfTrust(), v: check.Verifiers{Certificates: fakeCerts{}},
 			mutate: func(b *evidence.Bundle) { b.Files = map[string][]string{"pki": {"pki/root.pem"}} },
-			want: check.Fail, code: "a8.certificate-expired", fact: "devices_without_certificate", value: 1},
+			want:   check.Fail, code: "a8.certificate-expired", fact: "devices_without_certificate", value: 1},
 		{name: "certification expired", check: newCertification(), mutate: func(b *evidence.Bundle) { b.Governance.Certifications[0].Expires = days(1) },
 			want: check.Fail, code: "o2.certification-lapsed"},
 		{name: "no budget for next year", check: newLegacyMeans(), mutate: func(b *evidence.Bundle) { b.Governance.Legacy.Budget = b.Governance.Legacy.Budget[:1] },

@@ -12,27 +12,26 @@ as_root() {
   if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else return 1; fi
 }
 
-apt_updated=
-need_pkg() { # need_pkg COMMAND PACKAGE...
-  command -v "$1" >/dev/null 2>&1 && return 0
-  shift
-  log "installing $*"
-  if [ -z "$apt_updated" ]; then
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null || true
-    apt_updated=1
-  fi
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
+
+# need PACKAGE...: install the Debian packages that are missing.
+need() {
+  local missing=()
+  for p in "$@"; do installed "$p" || missing+=("$p"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  log "installing ${missing[*]}"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null || true
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
 # Headless Chromium checks the HTML report; openssl builds independent
-# signature fixtures.
-if need_pkg chromium chromium; then
-  export INSURABLE_REQUIRE_BROWSER=1
+# signature fixtures; the probe's tests run against real servers.
+peers=(openssl chromium mosquitto openssh-server python3-pymodbus python3-serial-asyncio vsftpd inetutils-telnetd socat busybox)
+if need "${peers[@]}"; then
+  export INSURABLE_REQUIRE_BROWSER=1 INSURABLE_REQUIRE_PEERS=1
 else
-  log "chromium could not be installed: browser tests will be skipped"
+  log "could not install ${peers[*]}: tests that need them will be skipped"
 fi
-need_pkg openssl openssl
-export INSURABLE_REQUIRE_OPENSSL=1
 
 log "gofmt"
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.git/*'))
