@@ -188,3 +188,16 @@ func (e *env) member(a actor, role access.Role, scopes ...string) actor {
 	e.must(a.token, "POST", "/api/users/"+u.ID+"/tokens", map[string]any{"scopes": scopes}, 201, &tok)
 	return actor{org: a.org, user: u.ID, token: tok.Secret, kind: a.kind}
 }
+
+// callHeader sends a request with a raw Authorization header.
+func (e *env) callHeader(auth, method, path string) (int, []byte) {
+	req, _ := http.NewRequest(method, e.srv.URL+path, nil)
+	req.Header.Set("Authorization", auth)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, data
+}
