@@ -70,7 +70,9 @@ func TestHostileUploads(t *testing.T) {
 			if status != c.want {
 				t.Errorf("status %d, want %d: %s", status, c.want, body)
 			}
-			var list struct{ Items []underwriting.EvidenceVersion }
+			var list struct {
+				Items []underwriting.EvidenceVersion
+			}
 			w.must(f.token, "GET", "/api/firms/"+f.org+"/evidence", nil, 200, &list)
 			if len(list.Items) != 1 {
 				t.Errorf("%d versions after a refused upload, want 1", len(list.Items))

@@ -593,15 +593,15 @@ func (s *Service) enqueueDailySweep(ctx context.Context) (bool, error) {
 	return added, err
 }
 
-// JobLease is how long a claimed job stays with its replica.
-const JobLease = 2 * time.Minute
+// DefaultJobLease is how long a claimed job stays with its replica.
+const DefaultJobLease = 2 * time.Minute
 
 // RunOneJob claims one job and runs it; it reports whether there was one.
 func (s *Service) RunOneJob(ctx context.Context) (bool, error) {
 	var j *Job
 	err := s.tx(ctx, func(tx Tx) error {
 		var err error
-		j, err = tx.ClaimJob(ctx, s.cfg.Replica, s.now(), s.now().Add(JobLease))
+		j, err = tx.ClaimJob(ctx, s.cfg.Replica, s.now(), s.now().Add(s.cfg.JobLease))
 		return err
 	})
 	if err != nil || j == nil {

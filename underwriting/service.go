@@ -43,6 +43,9 @@ type Config struct {
 	CachedBundles int
 	// TokenTTL is the default lifetime of a token; 0 means 90 days.
 	TokenTTL time.Duration
+	// JobLease is how long a claimed job stays with this replica before
+	// another may take it over; 0 means DefaultJobLease.
+	JobLease time.Duration
 	// Observe, when set, receives counts of what happened (for metrics).
 	Observe func(event string, n int)
 }
@@ -86,6 +89,9 @@ func New(cfg Config) (*Service, error) {
 	}
 	if cfg.CachedBundles <= 0 {
 		cfg.CachedBundles = 256
+	}
+	if cfg.JobLease <= 0 {
+		cfg.JobLease = DefaultJobLease
 	}
 	if cfg.TokenTTL <= 0 {
 		cfg.TokenTTL = 90 * 24 * time.Hour

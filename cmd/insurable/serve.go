@@ -43,6 +43,8 @@ type serveConfig struct {
 	Drain time.Duration
 	// MaxUpload bounds an uploaded evidence archive.
 	MaxUpload int64
+	// JobLease is how long a background job stays with this replica.
+	JobLease time.Duration
 	// Ready, when set, receives the address the server listens on.
 	Ready func(addr string)
 }
@@ -88,6 +90,7 @@ SIGINT or SIGTERM stops it after the requests in flight are answered.`,
 	cmd.Flags().StringVar(&cfg.FeedsDir, "feeds", "", "feeds snapshot directory (default as for assess: $INSURABLE_FEEDS, what feeds update wrote, or the built-in snapshot); serve picks up a newer snapshot written there")
 	cmd.Flags().DurationVar(&cfg.Poll, "poll", 2*time.Second, "how often to look for background jobs and a new feeds snapshot")
 	cmd.Flags().DurationVar(&cfg.Drain, "drain", 30*time.Second, "how long shutdown waits for requests in flight")
+	cmd.Flags().DurationVar(&cfg.JobLease, "job-lease", underwriting.DefaultJobLease, "how long a background job stays with a replica before another may take it over")
 	cmd.Flags().Int64Var(&cfg.MaxUpload, "max-upload", underwriting.DefaultMaxUploadBytes, "largest evidence archive accepted, in bytes")
 	return cmd
 }
@@ -173,7 +176,7 @@ func (a *App) newServeMain(ctx context.Context, cfg serveConfig) (*ServeMain, er
 			NewVulnerabilityAssessor: func(s *feeds.Snapshot) check.VulnerabilityAssessor { return vulnassess.New(s) },
 			Tool:                     assessment.Tool{Name: "insurable", Version: toolVersion()},
 		},
-		DataDir: cfg.DataDir, Now: a.Now, Log: a.Log, MaxUploadBytes: cfg.MaxUpload,
+		DataDir: cfg.DataDir, Now: a.Now, Log: a.Log, MaxUploadBytes: cfg.MaxUpload, JobLease: cfg.JobLease,
 		Observe: server.Observer(reg),
 	})
 	if err != nil {
