@@ -128,7 +128,7 @@ func TestEveryRouteEveryRole(t *testing.T) {
 		"GET /api/orgs/{org}":                              {"/api/orgs/" + f, "", join(firmA, insA, []string{"assessorA-admin", "consortium-admin"})},
 		"GET /api/orgs/{org}/users":                        {"/api/orgs/" + f + "/users", "", []string{"firmA-admin", "consortium-admin"}},
 		"POST /api/orgs/{org}/users":                       {"/api/orgs/" + f + "/users", `{"name":"x","role":"owner"}`, []string{"firmA-admin", "consortium-admin"}},
-		"POST /api/users/{user}/tokens":                    {"/api/users/" + w.actors["firmA-member"].user + "/tokens", `{"scopes":["root"]}`, []string{"firmA-admin", "firmA-member"}},
+		"POST /api/users/{user}/tokens":                    {"/api/users/" + w.actors["firmA-member"].user + "/tokens", `{"scopes":["root"]}`, []string{"firmA-admin", "firmA-member", "consortium-admin"}},
 		"GET /api/tokens":                                  {"/api/tokens", "", all},
 		"POST /api/tokens":                                 {"/api/tokens", `{"scopes":["root"]}`, all},
 		"DELETE /api/tokens/{token}":                       {"/api/tokens/" + w.spareToken, "", []string{"firmA-admin"}},

@@ -259,7 +259,9 @@ func (s *Service) CreateToken(ctx context.Context, p *access.Principal, user str
 			return notFoundAs(op, err, "user", user)
 		}
 		self := p != nil && u.ID == p.User
-		adminOf := p != nil && u.Org == p.Org && access.Allowed(p, access.UserCreate, access.Own)
+		// An organisation's admins, and the consortium's, which onboards
+		// organisations, make tokens for its users.
+		adminOf := p != nil && (u.Org == p.Org && access.Allowed(p, access.UserCreate, access.Own) || access.Allowed(p, access.UserCreate, 0))
 		if !self && !adminOf {
 			return authorize(op, p, access.TokenCreate, 0, "user", user)
 		}
