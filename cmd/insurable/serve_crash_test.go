@@ -120,7 +120,9 @@ func TestCrashSafety(t *testing.T) {
 	pw.CloseWithError(io.ErrUnexpectedEOF)
 	srv = startServe(t, bin, data)
 	c.base = "http://" + srv.addr
-	var versions struct{ Items []underwriting.EvidenceVersion }
+	var versions struct {
+		Items []underwriting.EvidenceVersion
+	}
 	c.must(firmTok, "GET", "/api/firms/"+firm+"/evidence", nil, 200, &versions)
 	if len(versions.Items) != 1 {
 		t.Errorf("%d evidence versions after the killed upload, want 1", len(versions.Items))
