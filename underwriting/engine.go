@@ -73,7 +73,7 @@ func (s *Service) currentFeeds(ctx context.Context) (*feedState, error) {
 		return s.feeds, nil
 	}
 	e := s.cfg.Engine
-	st := &feedState{gen: gen, verifiers: e.Verifiers, digests: slices.Clone(e.Feeds), snapshot: e.Snapshot, advs: map[string]*advisory.Advisory{}}
+	st := &feedState{gen: gen, verifiers: s.reports.wrap(e.Verifiers), digests: slices.Clone(e.Feeds), snapshot: e.Snapshot, advs: map[string]*advisory.Advisory{}}
 	if e.Snapshot != nil {
 		st.match = vulnmatch.Feeds{KEV: e.Snapshot.KEV, EPSS: e.Snapshot.EPSS}
 	}
@@ -92,7 +92,7 @@ func (s *Service) currentFeeds(ctx context.Context) (*feedState, error) {
 		}
 		st.advs = advs
 		st.snapshot = merged
-		st.verifiers.Vulnerabilities = e.NewVulnerabilityAssessor(merged)
+		st.verifiers.Vulnerabilities = e.NewVulnerabilityAssessor(merged) // the other verifiers stay wrapped
 		st.digests = merged.Manifest.Digests()
 		st.match = vulnmatch.Feeds{KEV: merged.KEV, EPSS: merged.EPSS}
 	}

@@ -63,6 +63,7 @@ type Service struct {
 	feeds  *feedState
 
 	bundles *bundleCache
+	reports *reportCache
 
 	fleetMu   sync.Mutex
 	fleet     *vulnmatch.Fleet
@@ -115,6 +116,7 @@ func New(cfg Config) (*Service, error) {
 	}
 	s := &Service{cfg: cfg, store: cfg.Store, log: cfg.Log, fleet: vulnmatch.NewFleet(), fleetOf: map[string]string{}}
 	s.bundles = newBundleCache(s, cfg.CachedBundles)
+	s.reports = newReportCache(8 * cfg.CachedBundles)
 	return s, nil
 }
 
