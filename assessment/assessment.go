@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/insurable/insurable"
 	"github.com/insurable/insurable/check"
@@ -159,7 +160,9 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)
 	}
+	start := time.Now()
 	b, err := evidence.Load(opts.Dir, evidence.Options{Limits: opts.Limits})
+	opts.Log.Debug("bundle loaded", "dir", opts.Dir, "files", fileCount(b), "took", time.Since(start))
 	if err != nil {
 		return nil, err
 	}
@@ -245,7 +248,10 @@ func Evaluate(ctx context.Context, b *evidence.Bundle, opts Options) (*Result, e
 		}
 		item, _ := cat.Item(c.Item())
 		rep := check.NewReport(c)
-		if err := c.Run(ctx, env, rep); err != nil {
+		start := time.Now()
+		err := c.Run(ctx, env, rep)
+		opts.Log.Debug("check ran", "check", c.Name(), "took", time.Since(start))
+		if err != nil {
 			if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 				return nil, err
 			}
@@ -355,4 +361,11 @@ func summarize(res *Result, all []check.Finding) Summary {
 		}
 	}
 	return s
+}
+
+func fileCount(b *evidence.Bundle) int {
+	if b == nil {
+		return 0
+	}
+	return b.FileCount
 }

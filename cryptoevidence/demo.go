@@ -348,6 +348,28 @@ func demoHardware(w *Writer, assets []evidence.Asset, changes []evidence.ChangeR
 		}
 		pairs = append(pairs, pair{base, &snap})
 	}
+	if w.HardwareJSON {
+		// A large fleet's states come as one JSON Lines file per site.
+		sites := map[string][]int{}
+		var order []string
+		for i, a := range assets {
+			s := firstNonEmpty(slug(a.Site), "unassigned")
+			if _, ok := sites[s]; !ok {
+				order = append(order, s)
+			}
+			sites[s] = append(sites[s], i)
+		}
+		return parallel(len(order), func(k int) error {
+			var bases, snaps []*hardware.State
+			for _, i := range sites[order[k]] {
+				bases, snaps = append(bases, pairs[i].base), append(snaps, pairs[i].snap)
+			}
+			if err := w.HardwareLines(DirBaselines+"/"+order[k]+".jsonl", bases); err != nil {
+				return err
+			}
+			return w.HardwareLines(DirSnapshots+"/"+order[k]+".jsonl", snaps)
+		})
+	}
 	return parallel(len(pairs), func(i int) error { return w.Hardware(pairs[i].base, pairs[i].snap) })
 }
 

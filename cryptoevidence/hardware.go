@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/insurable/insurable/check"
 	"github.com/insurable/insurable/evidence"
@@ -24,27 +25,37 @@ func (v *Verifiers) CompareHardware(ctx context.Context, b *evidence.Bundle) (*c
 	rep := &check.HardwareReport{}
 	files := b.Files[evidence.DirHardware]
 	read := func(dir string) map[string]state {
-		names := withExt(under(files, dir), ".yaml", ".yml", ".json")
-		states := make([]*hardware.State, len(names))
-		errs := make([]error, len(names))
-		// A fleet keeps two files per device: read and parse them on all
+		names := withExt(under(files, dir), ".yaml", ".yml", ".json", ".jsonl")
+		states := make([][]*hardware.State, len(names))
+		errs := make([][]error, len(names))
+		// A fleet keeps two states per device: read and parse them on all
 		// processors.
 		_ = parallel(len(names), func(i int) error {
-			data, err := b.ReadFile(names[i], 64<<20)
-			if err == nil {
-				states[i], err = hardware.Parse(names[i], data)
+			data, err := b.ReadFile(names[i], 256<<20)
+			switch {
+			case err != nil:
+				errs[i] = []error{err}
+			case strings.HasSuffix(strings.ToLower(names[i]), ".jsonl"):
+				states[i], errs[i] = hardware.ParseLines(names[i], data)
+			default:
+				var s *hardware.State
+				if s, err = hardware.Parse(names[i], data); err != nil {
+					errs[i] = []error{err}
+				} else {
+					states[i] = []*hardware.State{s}
+				}
 			}
-			errs[i] = err
 			return nil
 		})
 		latest := map[string]state{}
-		for i, s := range states {
-			if errs[i] != nil {
-				rep.Problems = append(rep.Problems, errs[i].Error())
-				continue
+		for i := range names {
+			for _, err := range errs[i] {
+				rep.Problems = append(rep.Problems, err.Error())
 			}
-			if prev, ok := latest[s.Asset]; !ok || prev.s.Taken.Before(s.Taken) {
-				latest[s.Asset] = state{names[i], s}
+			for _, s := range states[i] {
+				if prev, ok := latest[s.Asset]; !ok || prev.s.Taken.Before(s.Taken) {
+					latest[s.Asset] = state{names[i], s}
+				}
 			}
 		}
 		return latest

@@ -427,6 +427,21 @@ func (w *Writer) Hardware(baseline, snapshot *hardware.State) error {
 	return w.write(DirSnapshots+"/"+slug(snapshot.Asset)+ext, data)
 }
 
+// HardwareLines writes many devices' states as JSON Lines into file (a
+// path of the bundle under hardware/baselines or hardware/snapshots).
+func (w *Writer) HardwareLines(file string, states []*hardware.State) error {
+	var buf bytes.Buffer
+	for _, s := range states {
+		data, err := json.Marshal(s)
+		if err != nil {
+			return err
+		}
+		buf.Write(data)
+		buf.WriteByte('\n')
+	}
+	return w.write(file, buf.Bytes())
+}
+
 // Officer issues a document-signing certificate for a named officer and
 // files it under pki/officers/.
 func (w *Writer) Officer(name, email string) error {

@@ -290,3 +290,37 @@ func decodeJSON(name string, data []byte, v *State) error {
 	}
 	return nil
 }
+
+// ParseLines reads JSON Lines: one baseline or snapshot per line, as an
+// asset management system exports a whole site at once. Blank lines are
+// skipped. Each bad line gives an error naming the file and the line; the
+// good lines are returned all the same.
+func ParseLines(name string, data []byte) ([]*State, []error) {
+	var states []*State
+	var errs []error
+	line := 0
+	for len(data) > 0 {
+		line++
+		i := bytes.IndexByte(data, '\n')
+		var text []byte
+		if i < 0 {
+			text, data = data, nil
+		} else {
+			text, data = data[:i], data[i+1:]
+		}
+		if len(bytes.TrimSpace(text)) == 0 {
+			continue
+		}
+		s, err := Parse(name+".json", text)
+		if err != nil {
+			var ie *insurable.Error
+			if errors.As(err, &ie) {
+				ie.Path, ie.Line = name, line
+			}
+			errs = append(errs, err)
+			continue
+		}
+		states = append(states, s)
+	}
+	return states, errs
+}

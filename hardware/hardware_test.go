@@ -160,3 +160,17 @@ func TestParseJSON(t *testing.T) {
 		}
 	}
 }
+
+func TestParseLines(t *testing.T) {
+	data := []byte(`{"asset": "a", "taken": "2025-01-01"}
+
+{"asset": "b", "taken": "2025-01-02", "bogus": 1}
+{"asset": "c", "taken": "2025-01-03"}`)
+	states, errs := ParseLines("hardware/baselines/site.jsonl", data)
+	if len(states) != 2 || states[0].Asset != "a" || states[1].Asset != "c" {
+		t.Errorf("states %+v", states)
+	}
+	if len(errs) != 1 || !strings.Contains(errs[0].Error(), "hardware/baselines/site.jsonl:3") {
+		t.Errorf("errors %v, want one naming line 3", errs)
+	}
+}
