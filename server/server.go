@@ -242,7 +242,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) error {
 
 // List is a page of items and the cursor of the next page.
 type List[T any] struct {
-	Items []T  `json:"items"`
+	Items []T    `json:"items"`
 	Next  string `json:"next,omitempty"`
 }
 

@@ -117,7 +117,7 @@ func BenchmarkAdvisoryImpact(b *testing.B) {
 	reset()
 	// Warm this replica as a running service is warm: the portfolio's
 	// bundles loaded and indexed.
-	must(svc.Impact(ctx, nil, false))
+	must(svc.Impact(ctx, nil, nil))
 	advisory, err := os.ReadFile("testdata/icsa-26-900-01.json")
 	if err != nil {
 		b.Fatal(err)

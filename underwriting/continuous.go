@@ -74,7 +74,22 @@ func (s *Service) ImportKEV(ctx context.Context, p *access.Principal, doc []byte
 	if err != nil {
 		return nil, insurable.Wrap(op, insurable.Invalid, err)
 	}
-	return s.importRecords(ctx, []*Advisory{{ID: kevRecordID, Digest: sum(doc), Title: "CISA KEV " + c.Version, Doc: doc, Imported: s.now()}})
+	// Only the entries that are new or changed can change a decision.
+	fs, err := s.currentFeeds(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var changed []string
+	for _, e := range c.Entries {
+		if fs.match.KEV != nil {
+			if old, ok := fs.match.KEV.Lookup(e.CVE); ok && old.DueDate == e.DueDate && old.Ransomware == e.Ransomware {
+				continue
+			}
+		}
+		changed = append(changed, e.CVE)
+	}
+	rec := &Advisory{ID: kevRecordID, Digest: sum(doc), Title: "CISA KEV " + c.Version, Doc: doc, Imported: s.now()}
+	return s.importRecords(ctx, []*Advisory{rec}, changed...)
 }
 
 // ImportFeeds is the import without a caller, for `insurable feeds
@@ -90,13 +105,14 @@ func sum(d []byte) string {
 
 type impactPayload struct {
 	Advisories []string `json:"advisories"`
-	KEV        bool     `json:"kev,omitempty"`
+	// CVEs newly on the KEV list, or whose due date changed.
+	CVEs       []string `json:"cves,omitempty"`
 	Generation int64    `json:"generation"`
 }
 
 // importRecords stores the records, bumps the feed generation and queues
 // one impact job, in one transaction.
-func (s *Service) importRecords(ctx context.Context, recs []*Advisory) (*ImportResult, error) {
+func (s *Service) importRecords(ctx context.Context, recs []*Advisory, kevCVEs ...string) (*ImportResult, error) {
 	res := &ImportResult{Imported: []string{}, Unchanged: []string{}}
 	err := s.tx(ctx, func(tx Tx) error {
 		var pl impactPayload
@@ -111,13 +127,16 @@ func (s *Service) importRecords(ctx context.Context, recs []*Advisory) (*ImportR
 			}
 			res.Imported = append(res.Imported, r.ID)
 			if r.ID == kevRecordID {
-				pl.KEV = true
+				pl.CVEs = kevCVEs
 			} else {
 				pl.Advisories = append(pl.Advisories, r.ID)
 			}
 		}
 		if len(res.Imported) == 0 {
 			return nil
+		}
+		if pl.CVEs == nil && len(pl.Advisories) == 0 {
+			pl.CVEs = []string{}
 		}
 		gen, err := tx.BumpFeedGeneration(ctx)
 		if err != nil {
@@ -218,10 +237,10 @@ type ImpactReport struct {
 	Elapsed     time.Duration  `json:"elapsed_ns"`
 }
 
-// Impact finds the firms the named advisories (and, with withKEV, the
-// vulnerabilities newly on the KEV list) affect across the portfolio, and
+// Impact finds the firms the named advisories, and the advisories citing
+// the named CVEs (newly on the KEV list), affect across the portfolio, and
 // re-evaluates the policies of those firms only.
-func (s *Service) Impact(ctx context.Context, ids []string, withKEV bool) (*ImpactReport, error) {
+func (s *Service) Impact(ctx context.Context, ids []string, kevCVEs []string) (*ImpactReport, error) {
 	start := time.Now()
 	fs, err := s.currentFeeds(ctx)
 	if err != nil {
@@ -243,11 +262,15 @@ func (s *Service) Impact(ctx context.Context, ids []string, withKEV bool) (*Impa
 			}
 		}
 	}
-	if withKEV && fs.snapshot != nil && fs.match.KEV != nil {
-		// Every advisory citing a CVE on the list may now match as KEV.
+	if len(kevCVEs) > 0 && fs.snapshot != nil {
+		// Every advisory citing one of the CVEs may now match as KEV.
+		cves := map[string]bool{}
+		for _, c := range kevCVEs {
+			cves[c] = true
+		}
 		for _, a := range fs.snapshot.Advisories {
 			for _, v := range a.Vulns {
-				if _, ok := fs.match.KEV.Lookup(v.CVE); ok {
+				if cves[v.CVE] {
 					advs = append(advs, a)
 					break
 				}
@@ -616,7 +639,7 @@ func (s *Service) RunOneJob(ctx context.Context) (bool, error) {
 			break
 		}
 		var rep *ImpactReport
-		rep, runErr = s.Impact(ctx, pl.Advisories, pl.KEV)
+		rep, runErr = s.Impact(ctx, pl.Advisories, pl.CVEs)
 		if rep != nil {
 			s.log.Info("impact", "advisories", rep.Advisories, "assets", rep.Assets, "firms", len(rep.Firms), "reevaluated", rep.Reevaluated, "steps", rep.Steps, "elapsed", rep.Elapsed)
 		}
@@ -671,9 +694,18 @@ func (s *Service) ReplaceBaseFeeds(ctx context.Context, snap *feeds.Snapshot, va
 			pl.Advisories = append(pl.Advisories, a.ID)
 		}
 	}
-	pl.KEV = old == nil || old.KEV == nil || snap.KEV == nil || old.KEV.Digest != snap.KEV.Digest
+	if snap.KEV != nil {
+		for _, e := range snap.KEV.Entries {
+			if old != nil && old.KEV != nil {
+				if o, ok := old.KEV.Lookup(e.CVE); ok && o.DueDate == e.DueDate {
+					continue
+				}
+			}
+			pl.CVEs = append(pl.CVEs, e.CVE)
+		}
+	}
 	res := &ImportResult{Imported: pl.Advisories, Unchanged: []string{}}
-	if len(pl.Advisories) == 0 && !pl.KEV {
+	if len(pl.Advisories) == 0 && len(pl.CVEs) == 0 {
 		return res, nil
 	}
 	data, _ := json.Marshal(pl)
