@@ -139,27 +139,22 @@ func (c encryption) endpoints(ctx context.Context, env *check.Env, r *check.Repo
 	r.Fact("plaintext_personal_data", plaintextPII.Len())
 	r.Fact("plaintext_management", plaintextMgmt.Len())
 	r.Fact("default_credentials", defaults.Len())
-	add := func(s *check.Set, code string, sev check.Severity, one, many, expl, fix string) {
-		if s.Len() > 0 {
-			r.Add(s.Fill(check.Finding{Code: code, Status: check.Fail, Severity: sev, Title: plural(s.Len(), one, many), Explanation: expl, Remediation: fix}))
-		}
-	}
-	add(&legacy, "a3.legacy-tls", check.High, "endpoint offers protocol versions below TLS 1.2", "endpoints offer protocol versions below TLS 1.2",
+	failSet(r, &legacy, "a3.legacy-tls", check.High, "endpoint offers protocol versions below TLS 1.2", "endpoints offer protocol versions below TLS 1.2",
 		"SSL 3.0, TLS 1.0 and TLS 1.1 are deprecated (RFC 8996); an attacker can force a connection down to them.",
 		"Disable every version below TLS 1.2 on these endpoints; prefer TLS 1.3.")
-	add(&weak, "a3.weak-ciphers", check.High, "endpoint accepts broken cipher suites", "endpoints accept broken cipher suites",
+	failSet(r, &weak, "a3.weak-ciphers", check.High, "endpoint accepts broken cipher suites", "endpoints accept broken cipher suites",
 		"These endpoints accept suites with NULL, export-grade, RC4, DES/3DES or MD5 primitives, or without authentication.",
 		"Restrict the suites to AEAD ciphers with forward secrecy (ECDHE with AES-GCM or ChaCha20-Poly1305).")
-	add(&certs, "a3.certificate-problems", check.Medium, "endpoint presents an untrusted or weak certificate", "endpoints present an untrusted or weak certificate",
+	failSet(r, &certs, "a3.certificate-problems", check.Medium, "endpoint presents an untrusted or weak certificate", "endpoints present an untrusted or weak certificate",
 		"A certificate that does not chain to a trusted root, or uses a weak key, does not authenticate the endpoint.",
 		"Issue these endpoints certificates from the firm's root with RSA 2048+, ECDSA P-256+ or Ed25519 keys.")
-	add(&plaintextPII, "a3.plaintext-personal-data", check.High, "endpoint of a device holding personal data speaks plaintext", "endpoints of devices holding personal data speak plaintext",
+	failSet(r, &plaintextPII, "a3.plaintext-personal-data", check.High, "endpoint of a device holding personal data speaks plaintext", "endpoints of devices holding personal data speak plaintext",
 		"These services carry traffic unencrypted on devices that the inventory marks as holding personal data.",
 		"Move these services to their TLS variants or tunnel them; the Protocol requires personal data in transit to be encrypted.")
-	add(&plaintextMgmt, "a3.plaintext-management", check.High, "endpoint exposes plaintext management (Telnet, FTP, HTTP logins)", "endpoints expose plaintext management (Telnet, FTP, HTTP logins)",
+	failSet(r, &plaintextMgmt, "a3.plaintext-management", check.High, "endpoint exposes plaintext management (Telnet, FTP, HTTP logins)", "endpoints expose plaintext management (Telnet, FTP, HTTP logins)",
 		"Credentials and commands sent over these services can be read and replayed by anyone on the path.",
 		"Disable Telnet and FTP in favour of SSH/SFTP, and serve every login page over HTTPS only.")
-	add(&defaults, "a3.default-credentials", check.Critical, "endpoint accepts well-known default credentials", "endpoints accept well-known default credentials",
+	failSet(r, &defaults, "a3.default-credentials", check.Critical, "endpoint accepts well-known default credentials", "endpoints accept well-known default credentials",
 		"A probe logged in with a vendor's published default user name and password.",
 		"Change the credentials on these devices at once and disable unused default accounts.")
 	if legacy.Len()+weak.Len()+certs.Len()+plaintextPII.Len()+plaintextMgmt.Len()+defaults.Len() == 0 {

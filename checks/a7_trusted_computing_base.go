@@ -66,24 +66,19 @@ func (c trustedComputingBase) Run(ctx context.Context, env *check.Env, r *check.
 	}
 	r.Fact("platform_invalid_manifests", badSig.Len())
 	r.Fact("platform_drift", modified.Len()+missingFiles.Len()+unlisted.Len())
-	add := func(s *check.Set, code string, sev check.Severity, one, many, expl, fix string) {
-		if s.Len() > 0 {
-			r.Add(s.Fill(check.Finding{Code: code, Status: check.Fail, Severity: sev, Title: plural(s.Len(), one, many), Explanation: expl, Remediation: fix}))
-		}
-	}
-	add(&badSig, "a7.manifest-signature-invalid", check.Critical, "platform manifest fails signature verification", "platform manifests fail signature verification",
+	failSet(r, &badSig, "a7.manifest-signature-invalid", check.Critical, "platform manifest fails signature verification", "platform manifests fail signature verification",
 		"A manifest whose signature does not verify to the firm's root cannot define the trusted computing base.",
 		"Re-sign the manifest with a signer certified by the firm's root, after checking its content.")
-	add(&modified, "a7.files-modified", check.High, "deployed file differs from the signed manifest", "deployed files differ from the signed manifest",
+	failSet(r, &modified, "a7.files-modified", check.High, "deployed file differs from the signed manifest", "deployed files differ from the signed manifest",
 		"The deployed content of these files does not match the digest in the signed manifest: the platform was changed after signing.",
 		"Investigate each change; restore the signed image or issue and sign a new manifest through change control.")
-	add(&missingFiles, "a7.files-missing", check.Medium, "file of the signed manifest is missing from deployments", "files of the signed manifest are missing from deployments",
+	failSet(r, &missingFiles, "a7.files-missing", check.Medium, "file of the signed manifest is missing from deployments", "files of the signed manifest are missing from deployments",
 		"Files the manifest defines as part of the platform are absent from a deployment.",
 		"Redeploy the signed image.")
-	add(&unlisted, "a7.files-unlisted", check.Medium, "deployed file is not in the signed manifest", "deployed files are not in the signed manifest",
+	failSet(r, &unlisted, "a7.files-unlisted", check.Medium, "deployed file is not in the signed manifest", "deployed files are not in the signed manifest",
 		"Files present on a deployment are not part of the defined set of applications, libraries and configuration.",
 		"Remove them, or add them to the manifest through change control and re-sign it.")
-	add(&undeployed, "a7.no-deployment-snapshots", check.Medium, "signed manifest has no deployment snapshot to compare", "signed manifests have no deployment snapshot to compare",
+	failSet(r, &undeployed, "a7.no-deployment-snapshots", check.Medium, "signed manifest has no deployment snapshot to compare", "signed manifests have no deployment snapshot to compare",
 		"Without a snapshot of what is deployed, the Protocol's verification after signing cannot be made.",
 		"Record a snapshot (paths and SHA-256 digests) of each deployment of the platform under platform/.")
 	if badSig.Len()+modified.Len()+missingFiles.Len()+unlisted.Len()+undeployed.Len() == 0 {

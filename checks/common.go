@@ -181,3 +181,11 @@ func time0(d evidence.Date) time.Time {
 	t := d.Time()
 	return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC)
 }
+
+// failSet adds a failing finding for the subjects of s, if there are any,
+// titled with one or many as their number requires.
+func failSet(r *check.Report, s *check.Set, code string, sev check.Severity, one, many, explanation, remediation string) {
+	if s.Len() > 0 {
+		r.Add(s.Fill(check.Finding{Code: code, Status: check.Fail, Severity: sev, Title: plural(s.Len(), one, many), Explanation: explanation, Remediation: remediation}))
+	}
+}

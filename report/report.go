@@ -77,12 +77,12 @@ func Text(w io.Writer, r *assessment.Result, opts TextOptions) error {
 	ew.printf("  %s\n", d.Summary)
 	ew.printf("  Why:\n")
 	for _, reason := range d.Reasons {
-		ew.printf("   - %s\n", indent(wrap(reason.Text, 94), "     "))
+		ew.printf("   - %s\n", indent(Wrap(reason.Text, 94), "     "))
 	}
 	if len(d.Conditions) > 0 {
 		ew.printf("  Conditions:\n")
 		for _, c := range d.Conditions {
-			ew.printf("   - by %s: %s\n", c.Due, indent(wrap(c.Text, 82), "     "))
+			ew.printf("   - by %s: %s\n", c.Due, indent(Wrap(c.Text, 82), "     "))
 		}
 	}
 	if len(d.Gates) > 0 {
@@ -110,7 +110,7 @@ func Text(w io.Writer, r *assessment.Result, opts TextOptions) error {
 				if f.Status == check.NotApplicable {
 					continue
 				}
-				ew.printf("           %-8s %s\n", sevLabel(p, f), indent(wrap(f.Title, 80), "                    "))
+				ew.printf("           %-8s %s\n", sevLabel(p, f), indent(Wrap(f.Title, 80), "                    "))
 				if len(f.Evidence) > 0 {
 					ew.printf("                    %s\n", p.paint("2", "evidence: "+refList(f)))
 				}
@@ -210,7 +210,8 @@ func clip(s string, n int) string {
 	return string(r[:n-1]) + "…"
 }
 
-func wrap(text string, width int) string {
+// Wrap breaks text into lines of at most width columns.
+func Wrap(text string, width int) string {
 	var b strings.Builder
 	col := 0
 	for _, w := range strings.Fields(text) {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/insurable/insurable"
 	"github.com/insurable/insurable/protocol"
+	"github.com/insurable/insurable/report"
 )
 
 func (a *App) protocolCommand() *cobra.Command {
@@ -96,7 +97,7 @@ func (a *App) protocolShowCommand() *cobra.Command {
 				fmt.Fprintf(w, "RAM area:     %s %s\n", area.ID, area.Title)
 			}
 			fmt.Fprintf(w, "Evidence:     %s\n\n", strings.Join(it.Evidence, ", "))
-			fmt.Fprintln(w, wrap(it.Statement, 78))
+			fmt.Fprintln(w, report.Wrap(it.Statement, 78))
 			if len(it.Mappings) > 0 {
 				fmt.Fprintln(w, "\nMappings:")
 				tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
@@ -118,24 +119,6 @@ func shortStandard(s protocol.Standard) string {
 		return s.Title[:i]
 	}
 	return string(s.ID)
-}
-
-// wrap breaks text into lines of at most width columns.
-func wrap(text string, width int) string {
-	var b strings.Builder
-	col := 0
-	for _, w := range strings.Fields(text) {
-		if col > 0 && col+1+len(w) > width {
-			b.WriteByte('\n')
-			col = 0
-		} else if col > 0 {
-			b.WriteByte(' ')
-			col++
-		}
-		b.WriteString(w)
-		col += len(w)
-	}
-	return b.String()
 }
 
 func writeJSON(w interface{ Write([]byte) (int, error) }, v any) error {
