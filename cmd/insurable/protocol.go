@@ -114,9 +114,17 @@ func (a *App) protocolShowCommand() *cobra.Command {
 	return cmd
 }
 
+// shortStandard names a standard briefly: its title up to the colon, or
+// without a trailing parenthesis.
 func shortStandard(s protocol.Standard) string {
 	if i := strings.Index(s.Title, ":"); i > 0 {
 		return s.Title[:i]
+	}
+	if i := strings.LastIndex(s.Title, " ("); i > 0 && strings.HasSuffix(s.Title, ")") {
+		return s.Title[:i]
+	}
+	if s.Title != "" {
+		return s.Title
 	}
 	return string(s.ID)
 }
