@@ -29,9 +29,11 @@ import (
 
 var snapOnce = sync.OnceValues(func() (*feeds.Snapshot, error) { return feeds.Embedded(feeds.PartAll) })
 
+var sbomCache = vulnassess.NewSBOMCache(4096)
+
 var vaOnce = sync.OnceValue(func() *vulnassess.Assessor {
 	s, _ := snapOnce()
-	return vulnassess.New(s)
+	return vulnassess.New(s).WithSBOMCache(sbomCache)
 })
 
 func testEngine(t testing.TB) *underwriting.Engine {
@@ -42,7 +44,7 @@ func testEngine(t testing.TB) *underwriting.Engine {
 	return &underwriting.Engine{
 		Catalog: protocol.Default(), Verifiers: check.Verifiers{Scans: scan.Reader{}, Vulnerabilities: vaOnce()},
 		Feeds: snap.Manifest.Digests(), Snapshot: snap,
-		NewVulnerabilityAssessor: func(s *feeds.Snapshot) check.VulnerabilityAssessor { return vulnassess.New(s) },
+		NewVulnerabilityAssessor: func(s *feeds.Snapshot) check.VulnerabilityAssessor { return vulnassess.New(s).WithSBOMCache(sbomCache) },
 		Tool:                     assessment.Tool{Name: "insurable", Version: "test"},
 	}
 }

@@ -179,9 +179,19 @@ func (s *Service) evaluate(ctx context.Context, b *evidence.Bundle, prof *profil
 	return res, buf.Bytes(), nil
 }
 
-// loadProfile parses a stored profile.
+// loadProfile parses a stored profile, once per digest: profiles are
+// immutable records and parsing compiles their gates.
 func (s *Service) loadProfile(p *Profile) (*profile.Profile, error) {
-	return profile.Parse(profileFile(p.Name, p.Name), []byte(p.YAML), s.engine().Catalog)
+	key := p.ID + "\x00" + p.Digest
+	if v, ok := s.profiles.Load(key); ok {
+		return v.(*profile.Profile), nil
+	}
+	pr, err := profile.Parse(profileFile(p.Name, p.Name), []byte(p.YAML), s.engine().Catalog)
+	if err != nil {
+		return nil, err
+	}
+	s.profiles.Store(key, pr)
+	return pr, nil
 }
 
 // profileFile is the name profiles are parsed under, as profile.Load

@@ -62,8 +62,9 @@ type Service struct {
 	feedMu sync.Mutex
 	feeds  *feedState
 
-	bundles *bundleCache
-	reports *reportCache
+	bundles  *bundleCache
+	reports  *reportCache
+	profiles sync.Map // parsed profiles by id and digest
 
 	fleetMu   sync.Mutex
 	fleet     *vulnmatch.Fleet

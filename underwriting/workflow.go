@@ -437,6 +437,9 @@ func (s *Service) syncRemediation(ctx context.Context, tx Tx, policyID string, p
 		if rec.Due.Before(today) {
 			overdue++
 		}
+		if o, ok := prev[it.ID]; ok && sameItem(o, rec) {
+			continue // unchanged: no write
+		}
 		if err := tx.PutRemediation(ctx, rec); err != nil {
 			return 0, err
 		}
@@ -450,6 +453,10 @@ func (s *Service) syncRemediation(ctx context.Context, tx Tx, policyID string, p
 		}
 	}
 	return overdue, nil
+}
+
+func sameItem(a, b *RemediationItem) bool {
+	return a.Requirement == b.Requirement && a.Title == b.Title && a.Severity == b.Severity && a.Owner == b.Owner && a.Due == b.Due && a.Status == b.Status
 }
 
 // GetAssessment returns an assessment with its full result.

@@ -26,6 +26,7 @@ type Assessor struct {
 	osv     *osv.Index
 	kev     vulnmatch.Feeds
 	digests []check.FeedDigest
+	sboms   *SBOMCache // nil: read every time
 }
 
 var _ check.VulnerabilityAssessor = (*Assessor)(nil)
@@ -67,7 +68,7 @@ func (a *Assessor) AssessVulnerabilities(ctx context.Context, b *evidence.Bundle
 			}
 		}
 	}
-	entries, vexDocs := a.readSBOMs(b)
+	entries, vexDocs := a.readSBOMsCached(b)
 	vex := sbom.NewVEX(vexDocs...)
 	for _, e := range entries {
 		if e.doc != nil {

@@ -107,6 +107,8 @@ type ServeMain struct {
 	feedsDir string
 	manifest [32]byte
 	tempDir  string
+	// newAssessor builds the vulnerability assessor on a snapshot.
+	newAssessor func(*feeds.Snapshot) check.VulnerabilityAssessor
 }
 
 func defaultServiceDir() string {
@@ -167,13 +169,19 @@ func (a *App) newServeMain(ctx context.Context, cfg serveConfig) (*ServeMain, er
 		m.feedsDir = where
 		m.manifest = manifestSum(where)
 	}
+	// Re-evaluating after an import must not re-read every firm's SBOMs:
+	// the same assessor, reading them through a cache by bundle digest.
+	sboms := vulnassess.NewSBOMCache(4096)
+	if va, ok := v.Vulnerabilities.(*vulnassess.Assessor); ok {
+		v.Vulnerabilities = va.WithSBOMCache(sboms)
+	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.Service, err = underwriting.New(underwriting.Config{
 		Store: m.Store,
 		Engine: &underwriting.Engine{
 			Catalog: protocol.Default(), Verifiers: v, Feeds: acfg.Feeds, Snapshot: snap,
-			NewVulnerabilityAssessor: func(s *feeds.Snapshot) check.VulnerabilityAssessor { return vulnassess.New(s) },
+			NewVulnerabilityAssessor: func(s *feeds.Snapshot) check.VulnerabilityAssessor { return vulnassess.New(s).WithSBOMCache(sboms) },
 			Tool:                     assessment.Tool{Name: "insurable", Version: toolVersion()},
 		},
 		DataDir: cfg.DataDir, Now: a.Now, Log: a.Log, MaxUploadBytes: cfg.MaxUpload, JobLease: cfg.JobLease,
@@ -183,6 +191,7 @@ func (a *App) newServeMain(ctx context.Context, cfg serveConfig) (*ServeMain, er
 		m.Close()
 		return nil, err
 	}
+	m.newAssessor = func(s *feeds.Snapshot) check.VulnerabilityAssessor { return vulnassess.New(s).WithSBOMCache(sboms) }
 	m.Server = server.New(server.Config{Service: m.Service, Log: a.Log, Registry: reg})
 	return m, nil
 }
@@ -263,7 +272,7 @@ func (m *ServeMain) watchFeeds(ctx context.Context) {
 			continue
 		}
 		m.manifest = sum
-		res, err := m.Service.ReplaceBaseFeeds(ctx, snap, vulnassess.New(snap))
+		res, err := m.Service.ReplaceBaseFeeds(ctx, snap, m.newAssessor(snap))
 		if err != nil {
 			m.log.Warn("queueing the re-evaluation for new feeds", "err", err)
 			continue
