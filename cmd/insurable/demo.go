@@ -36,7 +36,9 @@ results, and the firm's PKI, signed firmware, platform manifest and hardware
 baselines.
 
 The same --seed, --devices, --scenario and --as-of always give the same
-bundle, byte for byte. Scenarios: typical (a mix; the default), water (a
+evidence; the keys, certificates and signatures are made afresh each time
+(Go's cryptography takes no seeded randomness), so only with --no-crypto is
+the bundle the same byte for byte. Scenarios: typical (a mix; the default), water (a
 water utility with old firmware and governance gaps) and manufacturer (a
 well-run plant). The examples in examples/ were written by this command.`,
 		Example: `  insurable demo generate --devices 100000 --seed 7 --out /tmp/fleet-100k
