@@ -74,7 +74,6 @@ type Server struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
 	inflight prometheus.Gauge
-	events   *prometheus.CounterVec
 }
 
 // New builds the server and its routes.
@@ -93,8 +92,7 @@ func New(cfg Config) *Server {
 	s.requests = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "insurable_http_requests_total", Help: "HTTP requests by route, method and status code."}, []string{"route", "code"})
 	s.duration = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "insurable_http_request_duration_seconds", Help: "HTTP request latency by route.", Buckets: prometheus.DefBuckets}, []string{"route"})
 	s.inflight = prometheus.NewGauge(prometheus.GaugeOpts{Name: "insurable_http_requests_in_flight", Help: "Requests being served."})
-	s.events = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "insurable_events_total", Help: "What the service did: uploads, assessments, transitions, alerts, imports, jobs."}, []string{"event"})
-	s.reg.MustRegister(s.requests, s.duration, s.inflight, s.events)
+	s.reg.MustRegister(s.requests, s.duration, s.inflight)
 	for _, r := range s.routes() {
 		s.mux.Handle(r.Method+" "+r.Pattern, s.wrap(r))
 	}
@@ -104,13 +102,11 @@ func New(cfg Config) *Server {
 	return s
 }
 
-// Observe counts a service event; pass it as underwriting.Config.Observe.
-func (s *Server) Observe(event string, n int) { s.events.WithLabelValues(event).Add(float64(n)) }
-
-// Observer returns a function that counts service events into reg, for
-// wiring before the Server exists.
+// Observer returns a function that counts the service's domain events
+// (uploads, assessments by kind, transitions by event, alerts by kind,
+// imports, jobs) into reg; pass it as underwriting.Config.Observe.
 func Observer(reg *prometheus.Registry) func(string, int) {
-	c := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "insurable_service_events_total", Help: "Domain events of the service."}, []string{"event"})
+	c := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "insurable_events_total", Help: "Domain events of the service: uploads, assessments, transitions, alerts, imports, jobs."}, []string{"event"})
 	reg.MustRegister(c)
 	return func(e string, n int) { c.WithLabelValues(e).Add(float64(n)) }
 }

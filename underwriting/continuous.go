@@ -246,9 +246,11 @@ func (s *Service) Impact(ctx context.Context, ids []string, kevCVEs []string) (*
 	if err != nil {
 		return nil, err
 	}
+	tFeeds := time.Since(start)
 	if err := s.syncFleet(ctx); err != nil {
 		return nil, err
 	}
+	tSync := time.Since(start)
 	var advs []*advisory.Advisory
 	for _, id := range ids {
 		if a := fs.advs[id]; a != nil {
@@ -292,10 +294,12 @@ func (s *Service) Impact(ctx context.Context, ids []string, kevCVEs []string) (*
 		rep.Firms = append(rep.Firms, f)
 	}
 	sort.Strings(rep.Firms)
+	tImpact := time.Since(start)
 	if err := s.reevaluateFirms(ctx, rep.Firms, rep, "exposure"); err != nil {
 		return rep, err
 	}
 	rep.Elapsed = time.Since(start)
+	s.log.Debug("impact phases", "feeds", tFeeds, "fleet", tSync-tFeeds, "impact", tImpact-tSync, "reevaluation", rep.Elapsed-tImpact)
 	s.observe("impact_firms", len(rep.Firms))
 	return rep, nil
 }

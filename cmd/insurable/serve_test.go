@@ -155,3 +155,61 @@ func tokenAfter(t testing.TB, out, phrase string) string {
 	t.Fatalf("no token after %q in:\n%s", phrase, out)
 	return ""
 }
+
+// TestGracefulShutdownDrains stops the service while an upload is being
+// sent: the upload is answered and stored, then Run returns.
+func TestGracefulShutdownDrains(t *testing.T) {
+	a := &App{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: io.Discard, Now: time.Now, logLevel: "warn", logFormat: "text"}
+	if err := a.setupLogging(); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	a.Stdout = &out
+	ready := make(chan string, 1)
+	m, err := a.newServeMain(context.Background(), serveConfig{Addr: "127.0.0.1:0", DataDir: t.TempDir(), Poll: time.Hour, Drain: 20 * time.Second,
+		MaxUpload: 64 << 20, Ready: func(addr string) { ready <- addr }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- m.Run(ctx) }()
+	c := client{t: t, base: "http://" + <-ready}
+	cons := tokenAfter(t, out.String(), "admin token")
+	firm, firmTok := c.onboard(cons, access.Firm, "Firm")
+	data, err := tarball.Pack(generated(t, "typical", 200))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pr, pw := io.Pipe()
+	type answer struct {
+		status int
+		body   []byte
+		err    error
+	}
+	answered := make(chan answer, 1)
+	go func() {
+		s, b, err := c.do(firmTok, "POST", "/api/firms/"+firm+"/evidence", pr)
+		answered <- answer{s, b, err}
+	}()
+	pw.Write(data[:len(data)/2])
+	time.Sleep(100 * time.Millisecond)
+	cancel() // SIGTERM
+	select {
+	case err := <-done:
+		t.Fatalf("Run returned with a request in flight: %v", err)
+	case <-time.After(300 * time.Millisecond):
+	}
+	pw.Write(data[len(data)/2:])
+	pw.Close()
+	got := <-answered
+	if got.err != nil || got.status != 201 {
+		t.Fatalf("the request in flight got %d %v: %s", got.status, got.err, got.body)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if _, _, err := c.do(firmTok, "GET", "/healthz", nil); err == nil {
+		t.Error("the server still answers after shutdown")
+	}
+}
