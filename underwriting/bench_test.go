@@ -2,9 +2,9 @@ package underwriting_test
 
 import (
 	"bytes"
-	"log/slog"
 	"context"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -103,7 +103,7 @@ func BenchmarkAdvisoryImpact(b *testing.B) {
 				// period ended yesterday.
 				p.Policy = policy.Policy{State: policy.Issued, IssuedOn: today.AddDays(-100), Expires: today.AddDays(265),
 					Assessment: &policy.Assessment{ID: "seed", AsOf: today.AddDays(-100), Recorded: today.AddDays(-100), Outcome: policy.Insurable},
-					OutSince: today.AddDays(-40), Grace: today.AddDays(-1)}
+					OutSince:   today.AddDays(-40), Grace: today.AddDays(-1)}
 				p.Monitored = today
 				if err := tx.UpdatePolicy(ctx, p); err != nil {
 					return err
