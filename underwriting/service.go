@@ -66,10 +66,9 @@ type Service struct {
 	reports  *reportCache
 	profiles sync.Map // parsed profiles by id and digest
 
-	fleetMu   sync.Mutex
-	fleet     *vulnmatch.Fleet
-	fleetOf   map[string]string // firm -> evidence version indexed
-	fleetInit bool
+	fleetMu sync.Mutex
+	fleet   *vulnmatch.Fleet
+	fleetOf map[string]string // firm -> evidence version indexed
 }
 
 // New makes a Service.
