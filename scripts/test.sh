@@ -33,6 +33,16 @@ else
   log "could not install ${peers[*]}: tests that need them will be skipped"
 fi
 
+# The service's storage suite runs on SQLite and on a real PostgreSQL,
+# started here and stopped when the script ends.
+if pgenv=$(scripts/postgres.sh start); then
+  eval "$pgenv"
+  export INSURABLE_REQUIRE_POSTGRES=1
+  trap 'scripts/postgres.sh stop >/dev/null 2>&1 || true' EXIT
+else
+  log "PostgreSQL could not be started: its tests will be skipped"
+fi
+
 log "gofmt"
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.git/*'))
 if [ -n "$unformatted" ]; then
