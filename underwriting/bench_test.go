@@ -34,7 +34,8 @@ func envInt(name string, def int) int {
 // of INSURABLE_BENCH_FIRMS firms (default 1,000) of INSURABLE_BENCH_DEVICES
 // devices (default 1,000), each with a policy in force: one new advisory
 // is imported, the firms it affects (INSURABLE_BENCH_AFFECTED percent of
-// them, default 10) are found through the fleet index and re-evaluated
+// them, default 10; INSURABLE_BENCH_CACHE bounds the loaded bundles kept
+// in memory, default all) are found through the fleet index and re-evaluated
 // with the full engine, and those out of compliance past their grace
 // period are suspended. The timer covers the import, the rebuilding of
 // the feeds, the impact, every re-evaluation and the suspensions, as the
@@ -53,7 +54,7 @@ func BenchmarkAdvisoryImpact(b *testing.B) {
 	defer store.Close()
 	clk := &testClock{t: time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)}
 	svc, err := underwriting.New(underwriting.Config{Store: store, Engine: testEngine(b), DataDir: filepath.Join(dir, "data"), Now: clk.Now,
-		Rand: chacha{rand.NewChaCha8([32]byte{2})}, CachedBundles: firms + 10, Log: benchLog()})
+		Rand: chacha{rand.NewChaCha8([32]byte{2})}, CachedBundles: envInt("INSURABLE_BENCH_CACHE", firms+10), Log: benchLog()})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/insurable/insurable"
 	"github.com/insurable/insurable/access"
+	"github.com/insurable/insurable/advisory"
 	"github.com/insurable/insurable/assessment"
 	"github.com/insurable/insurable/check"
 	"github.com/insurable/insurable/demo"
@@ -238,4 +240,72 @@ func must3[A, B any](a A, b B, err error) A {
 		panic(err)
 	}
 	return a
+}
+
+// TestNewSnapshotFromFeedsUpdate replaces the base snapshot, as a service
+// does when `insurable feeds update` writes a newer one into its feeds
+// directory: the advisory it adds is found, and only the affected firm's
+// policy is re-evaluated, once, however many times the snapshot is seen.
+func TestNewSnapshotFromFeedsUpdate(t *testing.T) {
+	ctx := context.Background()
+	svc, _ := newService(t)
+	ins := must(svc.Bootstrap(ctx, access.Insurer, "Insurer", "uw", 0))
+	insP := principal(ins)
+	lenient, _ := os.ReadFile("testdata/lenient.yaml")
+	prof := must(svc.CreateProfile(ctx, insP, underwriting.NewProfile{YAML: string(lenient)}))
+	issue := func(name, version string) *underwriting.Policy {
+		firm := must(svc.Bootstrap(ctx, access.Firm, name, "ciso", 0))
+		fp := principal(firm)
+		must(svc.PutGrant(ctx, fp, firm.Org.ID, ins.Org.ID))
+		must3(svc.UploadEvidence(ctx, fp, firm.Org.ID, bytes.NewReader(manufacturer(t, version))))
+		pol := must(svc.Apply(ctx, fp, underwriting.NewApplication{Insurer: ins.Org.ID, Profile: prof.ID}))
+		must(svc.Assess(ctx, insP, pol.ID, underwriting.AssessRequest{}))
+		must(svc.Transition(ctx, insP, pol.ID, underwriting.Act{Event: policy.Quote, Premium: 1, Currency: "EUR"}))
+		return must(svc.Transition(ctx, insP, pol.ID, underwriting.Act{Event: policy.Issue}))
+	}
+	exposed, patched := issue("Exposed", "2.3.41"), issue("Patched", "2.4.1")
+	count := func(id string) int {
+		as, _ := must2(svc.ListAssessments(ctx, insP, id, underwriting.Page{}))
+		return len(as)
+	}
+	e0, p0 := count(exposed.ID), count(patched.ID)
+
+	base, err := snapOnce()
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, _ := os.ReadFile("testdata/icsa-26-900-01.json")
+	adv, err := advisory.Parse("icsa-26-900-01.json", doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := *base
+	next.Advisories = append(slices.Clone(base.Advisories), adv)
+	next.Manifest.Feeds = slices.Clone(base.Manifest.Feeds)
+	for i := range next.Manifest.Feeds {
+		if next.Manifest.Feeds[i].Name == feeds.NameCSAF {
+			next.Manifest.Feeds[i].Digest = advisory.DigestOf(next.Advisories)
+		}
+	}
+	for range 2 { // two replicas noticing the same snapshot
+		res := must(svc.ReplaceBaseFeeds(ctx, &next, vulnassess.New(&next)))
+		if !slices.Contains(res.Imported, adv.ID) {
+			t.Fatalf("the new advisory was not noticed: %+v", res)
+		}
+	}
+	for {
+		ran, err := svc.RunOneJob(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !ran {
+			break
+		}
+	}
+	if got := count(exposed.ID); got != e0+1 {
+		t.Errorf("the exposed firm has %d assessments, want %d", got, e0+1)
+	}
+	if got := count(patched.ID); got != p0 {
+		t.Errorf("the patched firm was re-evaluated: %d assessments, want %d", got, p0)
+	}
 }
