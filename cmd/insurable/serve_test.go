@@ -213,3 +213,42 @@ func TestGracefulShutdownDrains(t *testing.T) {
 		t.Error("the server still answers after shutdown")
 	}
 }
+
+// TestServeDemo starts `serve --demo` and uses a printed token.
+func TestServeDemo(t *testing.T) {
+	a := &App{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: io.Discard, Now: time.Now, logLevel: "warn", logFormat: "text"}
+	if err := a.setupLogging(); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	a.Stdout = &out
+	ready := make(chan string, 1)
+	m, err := a.newServeMain(context.Background(), serveConfig{Addr: "127.0.0.1:0", Demo: true, Poll: time.Hour, Drain: 5 * time.Second,
+		MaxUpload: 64 << 20, Ready: func(addr string) { ready <- addr }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dataDir := m.cfg.DataDir
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- m.Run(ctx) }()
+	c := client{t: t, base: "http://" + <-ready}
+	printed := out.String()
+	for _, want := range []string{"consortium", "insurer", "assessor", "arbiter", "Riverbend Water Authority", "Keystone Precision Components", "Authorization: Bearer"} {
+		if !strings.Contains(printed, want) {
+			t.Errorf("the demo's output lacks %q:\n%s", want, printed)
+		}
+	}
+	var pols struct{ Items []underwriting.Policy }
+	c.must(tokenAfter(t, printed, "insurer "), "GET", "/api/policies", nil, 200, &pols)
+	if len(pols.Items) != 2 {
+		t.Errorf("the insurer sees %d policies, want the two examples", len(pols.Items))
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(dataDir); err == nil {
+		t.Errorf("the demo's data directory %s is left behind", dataDir)
+	}
+}
