@@ -311,3 +311,41 @@ func TestNewSnapshotFromFeedsUpdate(t *testing.T) {
 		t.Errorf("the patched firm was re-evaluated: %d assessments, want %d", got, p0)
 	}
 }
+
+// TestEvidenceExpiry lets time pass without new evidence: the daily sweep
+// re-evaluates as of today, the network observations behind A1 go stale,
+// the firm falls out of compliance, and after the grace period the policy
+// is suspended. Fresh evidence and a passing assessment reinstate it.
+func TestEvidenceExpiry(t *testing.T) {
+	ctx := context.Background()
+	svc, clk := newService(t)
+	ins := must(svc.Bootstrap(ctx, access.Insurer, "Insurer", "uw", 0))
+	firm := must(svc.Bootstrap(ctx, access.Firm, "Firm", "ciso", 0))
+	insP, fp := principal(ins), principal(firm)
+	lenient, _ := os.ReadFile("testdata/lenient.yaml")
+	prof := must(svc.CreateProfile(ctx, insP, underwriting.NewProfile{YAML: string(lenient)}))
+	must(svc.PutGrant(ctx, fp, firm.Org.ID, ins.Org.ID))
+	must3(svc.UploadEvidence(ctx, fp, firm.Org.ID, bytes.NewReader(manufacturer(t, "2.4.1"))))
+	pol := must(svc.Apply(ctx, fp, underwriting.NewApplication{Insurer: ins.Org.ID, Profile: prof.ID}))
+	must(svc.Assess(ctx, insP, pol.ID, underwriting.AssessRequest{}))
+	must(svc.Transition(ctx, insP, pol.ID, underwriting.Act{Event: policy.Quote, Premium: 1, Currency: "EUR"}))
+	must(svc.Transition(ctx, insP, pol.ID, underwriting.Act{Event: policy.Issue}))
+
+	clk.Add(24 * time.Hour)
+	must(svc.Sweep(ctx))
+	if p := must(svc.GetPolicy(ctx, fp, pol.ID)); p.State != policy.Issued || !p.Grace.IsZero() {
+		t.Fatalf("a day later: %s, grace %s", p.State, p.Grace)
+	}
+	clk.Add(120 * 24 * time.Hour)
+	must(svc.Sweep(ctx))
+	p := must(svc.GetPolicy(ctx, fp, pol.ID))
+	if p.Grace.IsZero() {
+		a := must(svc.GetAssessment(ctx, insP, p.Assessment.ID))
+		t.Fatalf("four months later the firm is still in compliance (%s)", a.Outcome)
+	}
+	clk.Add(31 * 24 * time.Hour)
+	must(svc.Sweep(ctx))
+	if p := must(svc.GetPolicy(ctx, fp, pol.ID)); p.State != policy.Suspended {
+		t.Fatalf("after the grace period: %s", p.State)
+	}
+}
