@@ -315,7 +315,7 @@ func TestNewSnapshotFromFeedsUpdate(t *testing.T) {
 // TestEvidenceExpiry lets time pass without new evidence: the daily sweep
 // re-evaluates as of today, the network observations behind A1 go stale,
 // the firm falls out of compliance, and after the grace period the policy
-// is suspended. Fresh evidence and a passing assessment reinstate it.
+// is suspended.
 func TestEvidenceExpiry(t *testing.T) {
 	ctx := context.Background()
 	svc, clk := newService(t)
