@@ -126,6 +126,19 @@ func TestHostileTokens(t *testing.T) {
 	if status, _ := w.call(good, "GET", "/api/policies", nil); status != 200 {
 		t.Errorf("the good token stopped working: %d", status)
 	}
+	// A read-only token cannot mint itself a stronger one.
+	ro := w.actors["firmA-admin-readtok"].token
+	for _, scopes := range []string{`{"scopes":["write"]}`, `{"scopes":["admin"]}`, `{"scopes":["read","write"]}`} {
+		if status, body := w.call(ro, "POST", "/api/tokens", []byte(scopes)); status != 403 {
+			t.Errorf("a read-only token asked for %s: status %d: %s", scopes, status, body)
+		}
+	}
+	w.must(ro, "POST", "/api/tokens", map[string]any{"scopes": []string{"read"}}, 201, nil)
+	var def underwriting.Token
+	w.must(ro, "POST", "/api/tokens", map[string]any{}, 201, &def)
+	if len(def.Scopes) != 1 || def.Scopes[0] != access.ScopeRead {
+		t.Errorf("a read-only token's default new token has scopes %v, want [read]", def.Scopes)
+	}
 }
 
 // TestCrossTenantIDs uses firm B's token on firm A's ids: every answer is

@@ -272,6 +272,21 @@ func (s *Service) CreateToken(ctx context.Context, p *access.Principal, user str
 		if err != nil {
 			return err
 		}
+		if len(n.Scopes) == 0 {
+			// By default, every scope the caller itself may use.
+			scopes = scopes[:0:0]
+			for _, sc := range []access.Scope{access.ScopeRead, access.ScopeWrite, access.ScopeAdmin} {
+				if p.Can(scopeLevel(sc)) {
+					scopes = append(scopes, sc)
+				}
+			}
+		}
+		// A token never mints a token that may do more than itself.
+		for _, sc := range scopes {
+			if !p.Can(scopeLevel(sc)) {
+				return insurable.Errorf(op, insurable.Permission, "this token may not grant the %s scope", sc)
+			}
+		}
 		tok, err = s.mintToken(ctx, tx, u.ID, scopes, ttl)
 		return err
 	})
@@ -452,4 +467,14 @@ func (s *Service) Bootstrap(ctx context.Context, kind access.OrgKind, name, user
 		return err
 	})
 	return seed, err
+}
+
+func scopeLevel(s access.Scope) access.Level {
+	switch s {
+	case access.ScopeWrite:
+		return access.Write
+	case access.ScopeAdmin:
+		return access.Manage
+	}
+	return access.Read
 }
