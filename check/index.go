@@ -18,12 +18,17 @@ type Index struct {
 	Duplicates []string
 	// Classes counts assets per canonical class ("" for unrecognised).
 	Classes map[string]int
+	// Models and Firmware hold each asset's ModelKey and FirmwareKey, by
+	// position in Bundle.Assets.
+	Models, Firmware []string
 }
 
 // NewIndex builds the index of b's assets.
 func NewIndex(b *evidence.Bundle) *Index {
 	n := len(b.Assets)
-	ix := &Index{ByID: make(map[string]int, n), ByMAC: make(map[string]int, n), ByIP: make(map[string]int, n), Classes: map[string]int{}}
+	ix := &Index{ByID: make(map[string]int, n), ByMAC: make(map[string]int, n), ByIP: make(map[string]int, n), Classes: map[string]int{},
+		Models: make([]string, n), Firmware: make([]string, n)}
+	models := map[[2]string]string{}
 	dup := map[string]bool{}
 	for i := range b.Assets {
 		a := &b.Assets[i]
@@ -44,6 +49,13 @@ func NewIndex(b *evidence.Bundle) *Index {
 			ix.ByIP[ip] = i
 		}
 		ix.Classes[evidence.NormalizeClass(a.Class)]++
+		mk, ok := models[[2]string{a.Vendor, a.Product}]
+		if !ok {
+			mk = ModelKey(a.Vendor, a.Product)
+			models[[2]string{a.Vendor, a.Product}] = mk
+		}
+		ix.Models[i] = mk
+		ix.Firmware[i] = mk + "\x00" + normWords(a.Version)
 	}
 	SortStrings(ix.Duplicates)
 	return ix
@@ -80,4 +92,37 @@ func (ix *Index) Asset(b *evidence.Bundle, id string) (*evidence.Asset, bool) {
 		return nil, false
 	}
 	return &b.Assets[i], true
+}
+
+// ModelKey identifies a device model by its vendor and product, compared
+// without regard to case or runs of spaces.
+func ModelKey(vendor, product string) string {
+	return normWords(vendor) + "\x00" + normWords(product)
+}
+
+// FirmwareKey identifies a firmware version of a device model.
+func FirmwareKey(vendor, product, version string) string {
+	return ModelKey(vendor, product) + "\x00" + normWords(version)
+}
+
+// normWords lowers s and collapses its runs of white space.
+func normWords(s string) string {
+	clean := true
+	prevSpace := true
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'A' && c <= 'Z', c >= 0x80, c == '\t' || c == '\n' || c == '\r':
+			clean = false
+		case c == ' ':
+			if prevSpace {
+				clean = false
+			}
+		}
+		prevSpace = c == ' '
+	}
+	if clean && !prevSpace {
+		return s
+	}
+	return strings.Join(strings.Fields(strings.ToLower(s)), " ")
 }

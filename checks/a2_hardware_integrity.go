@@ -106,13 +106,14 @@ func (c hardwareIntegrity) capabilities(env *check.Env, r *check.Report) {
 	declared := map[string]*evidence.DeviceModel{}
 	for i := range b.DeviceModels {
 		m := &b.DeviceModels[i]
-		declared[modelKey(m.Vendor, m.Product)] = m
+		declared[check.ModelKey(m.Vendor, m.Product)] = m
 	}
 	var undeclared, unprotected check.Set
 	seen := map[string]bool{}
+	ix := env.Index()
 	for i := range b.Assets {
 		a := &b.Assets[i]
-		k := modelKey(a.Vendor, a.Product)
+		k := ix.Models[i]
 		if seen[k] || a.Vendor == "" {
 			continue
 		}

@@ -33,13 +33,14 @@ func (c patching) channels(env *check.Env, r *check.Report) {
 	declared := map[string]*evidence.DeviceModel{}
 	for i := range b.DeviceModels {
 		m := &b.DeviceModels[i]
-		declared[modelKey(m.Vendor, m.Product)] = m
+		declared[check.ModelKey(m.Vendor, m.Product)] = m
 	}
 	var none, manual, unauth check.Set
 	models := map[string]bool{}
+	ix := env.Index()
 	for i := range b.Assets {
 		a := &b.Assets[i]
-		k := modelKey(a.Vendor, a.Product)
+		k := ix.Models[i]
 		if models[k] || a.Vendor == "" {
 			continue
 		}
@@ -119,7 +120,7 @@ func (c patching) firmware(ctx context.Context, env *check.Env, r *check.Report)
 	badReasons := map[string]int{}
 	for _, a := range rep.Results {
 		if a.Status == "valid" {
-			verified[fwKey(a.Vendor, a.Product, a.Version)] = true
+			verified[check.FirmwareKey(a.Vendor, a.Product, a.Version)] = true
 			continue
 		}
 		bad.Add(fmt.Sprintf("%s (%s)", a.File, a.Status), evidence.Ref{File: a.File})
@@ -127,9 +128,10 @@ func (c patching) firmware(ctx context.Context, env *check.Env, r *check.Report)
 	}
 	var uncovered check.Set
 	seen := map[string]bool{}
+	ix := env.Index()
 	for i := range b.Assets {
 		a := &b.Assets[i]
-		k := fwKey(a.Vendor, a.Product, a.Version)
+		k := ix.Firmware[i]
 		if a.Version == "" || seen[k] {
 			continue
 		}
@@ -172,10 +174,6 @@ func (c patching) firmware(ctx context.Context, env *check.Env, r *check.Report)
 	return nil
 }
 
-// fwKey identifies a firmware version of a model.
-func fwKey(vendor, product, version string) string {
-	return modelKey(vendor, product) + "\x00" + norm(version)
-}
 
 func (c patching) fixes(ctx context.Context, env *check.Env, r *check.Report) error {
 	if len(env.Bundle.Assets) == 0 {

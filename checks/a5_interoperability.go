@@ -45,12 +45,13 @@ func (c interoperability) declared(env *check.Env, r *check.Report) bool {
 	onlyProprietary := map[string]bool{}
 	for i := range b.DeviceModels {
 		if b.DeviceModels[i].Capabilities.ProprietaryOnly {
-			onlyProprietary[modelKey(b.DeviceModels[i].Vendor, b.DeviceModels[i].Product)] = true
+			onlyProprietary[check.ModelKey(b.DeviceModels[i].Vendor, b.DeviceModels[i].Product)] = true
 		}
 	}
+	ix := env.Index()
 	for i := range b.Assets {
 		a := &b.Assets[i]
-		if onlyProprietary[modelKey(a.Vendor, a.Product)] {
+		if onlyProprietary[ix.Models[i]] {
 			proprietaryOnly.Add(a.ID, a.Ref)
 		}
 		for _, s := range a.Services {

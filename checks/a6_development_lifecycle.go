@@ -144,16 +144,17 @@ func (c developmentLifecycle) sboms(ctx context.Context, env *check.Env, r *chec
 			invalid.Add(s.File+": "+s.Problem, evidence.Ref{File: s.File})
 			continue
 		}
-		described[fwKey(s.Vendor, s.Product, s.Version)] = true
+		described[check.FirmwareKey(s.Vendor, s.Product, s.Version)] = true
 		if s.Components > 0 && (ratio(s.Specific, s.Components) < 0.9 || ratio(s.Suppliers, s.Components) < 0.5) {
 			vague.Add(fmt.Sprintf("%s (%d of %d components identified by purl or CPE with a version, %d with a supplier)", s.File, s.Specific, s.Components, s.Suppliers), evidence.Ref{File: s.File})
 		}
 	}
 	var uncovered check.Set
 	versions := map[string]bool{}
+	ix := env.Index()
 	for i := range b.Assets {
 		a := &b.Assets[i]
-		k := fwKey(a.Vendor, a.Product, a.Version)
+		k := ix.Firmware[i]
 		if a.Version == "" || versions[k] {
 			continue
 		}

@@ -148,11 +148,7 @@ func ratio(part, whole int) float64 {
 	return float64(int(float64(part)/float64(whole)*10000+0.5)) / 10000
 }
 
-// modelKey identifies a device model by normalised vendor and product.
-func modelKey(vendor, product string) string {
-	return norm(vendor) + "\x00" + norm(product)
-}
-
+// norm lowers s and collapses its runs of white space.
 func norm(s string) string {
 	return strings.Join(strings.Fields(strings.ToLower(s)), " ")
 }
