@@ -174,7 +174,6 @@ func (c patching) firmware(ctx context.Context, env *check.Env, r *check.Report)
 	return nil
 }
 
-
 func (c patching) fixes(ctx context.Context, env *check.Env, r *check.Report) error {
 	if len(env.Bundle.Assets) == 0 {
 		return nil
