@@ -1,0 +1,273 @@
+// Package tlog is insurable's decision log as a transparency log on
+// transparency-dev/tessera: appending entries through tessera's appender
+// lifecycle, on its POSIX driver in a data directory or on package
+// tesserapg in PostgreSQL; and reading the log back (checkpoints,
+// inclusion and consistency proofs from the tiles, entries from the
+// entry bundles) with tessera's client, for ledger's verification and
+// proofs. The on-disk and served layout is C2SP tlog-tiles.
+package tlog
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/transparency-dev/tessera"
+	"github.com/transparency-dev/tessera/api"
+	"github.com/transparency-dev/tessera/api/layout"
+	"github.com/transparency-dev/tessera/client"
+	"github.com/transparency-dev/tessera/storage/posix"
+	"golang.org/x/mod/sumdb/note"
+
+	"github.com/insurable/insurable/ledger"
+	"github.com/insurable/insurable/tesserapg"
+)
+
+// Defaults of Options.
+const (
+	// DefaultBatchSize entries are sequenced together at most.
+	DefaultBatchSize = 1024
+	// DefaultBatchAge is how long the first entry of a batch waits for
+	// others.
+	DefaultBatchAge = 20 * time.Millisecond
+	// DefaultCheckpointInterval is how often a new checkpoint is signed
+	// while the log grows.
+	DefaultCheckpointInterval = time.Second
+)
+
+// Options configure a Log; zero values take the defaults.
+type Options struct {
+	BatchSize          uint
+	BatchAge           time.Duration
+	CheckpointInterval time.Duration
+	Log                *slog.Logger
+}
+
+func (o Options) withDefaults() Options {
+	if o.BatchSize == 0 {
+		o.BatchSize = DefaultBatchSize
+	}
+	if o.BatchAge <= 0 {
+		o.BatchAge = DefaultBatchAge
+	}
+	if o.CheckpointInterval <= 0 {
+		o.CheckpointInterval = DefaultCheckpointInterval
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	return o
+}
+
+// Log is the log open for appending: tessera's appender on one driver,
+// with its background sequencing and checkpoint publishing.
+type Log struct {
+	app      *tessera.Appender
+	shutdown func(context.Context) error
+	lr       tessera.LogReader
+	reader   *Reader
+	cancel   context.CancelFunc
+}
+
+// OpenPOSIX opens (creating it when needed) the log kept in dir by
+// tessera's POSIX driver, signing checkpoints with the signing key (see
+// ledger.GenerateKey).
+func OpenPOSIX(ctx context.Context, dir, signerKey string, opts Options) (*Log, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	drv, err := posix.New(ctx, posix.Config{Path: dir})
+	if err != nil {
+		return nil, fmt.Errorf("tlog: %w", err)
+	}
+	return open(ctx, drv, signerKey, opts)
+}
+
+// OpenPostgres opens (creating its tables when needed) the log kept in
+// PostgreSQL by package tesserapg, signing checkpoints with the signing
+// key. Any number of processes may open it on one database with the
+// same key.
+func OpenPostgres(ctx context.Context, pool *pgxpool.Pool, signerKey string, opts Options) (*Log, error) {
+	opts = opts.withDefaults()
+	drv, err := tesserapg.New(ctx, pool, opts.Log)
+	if err != nil {
+		return nil, err
+	}
+	return open(ctx, drv, signerKey, opts)
+}
+
+func open(ctx context.Context, drv tessera.Driver, signerKey string, opts Options) (*Log, error) {
+	opts = opts.withDefaults()
+	signer, err := ledger.NewSigner(signerKey)
+	if err != nil {
+		return nil, err
+	}
+	vkey, err := ledger.VerifierKey(signerKey)
+	if err != nil {
+		return nil, err
+	}
+	v, err := ledger.NewVerifier(vkey)
+	if err != nil {
+		return nil, err
+	}
+	// The appender's goroutines outlive the call; Close stops them.
+	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	ao := tessera.NewAppendOptions().
+		WithCheckpointSigner(signer).
+		WithBatching(opts.BatchSize, opts.BatchAge).
+		WithCheckpointInterval(opts.CheckpointInterval)
+	app, shutdown, lr, err := tessera.NewAppender(bg, drv, ao)
+	if err != nil {
+		cancel()
+		return nil, fmt.Errorf("tlog: %w", err)
+	}
+	return &Log{app: app, shutdown: shutdown, lr: lr, reader: NewReader(lr, v), cancel: cancel}, nil
+}
+
+// Append adds the entries to the log and returns the index of each, in
+// order, once every one is durably sequenced and integrated.
+func (l *Log) Append(ctx context.Context, entries [][]byte) ([]uint64, error) {
+	futures := make([]tessera.IndexFuture, len(entries))
+	for i, e := range entries {
+		futures[i] = l.app.Add(ctx, tessera.NewEntry(e))
+	}
+	out := make([]uint64, len(entries))
+	var errs []error
+	for i, f := range futures {
+		idx, err := f()
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		out[i] = idx.Index
+	}
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("tlog: %d of %d entries not appended: %w", len(errs), len(entries), errs[0])
+	}
+	return out, nil
+}
+
+// Size returns the number of entries integrated into the tree, published
+// in a checkpoint or not yet.
+func (l *Log) Size(ctx context.Context) (uint64, error) { return l.lr.IntegratedSize(ctx) }
+
+// Reader returns the log's reader.
+func (l *Log) Reader() *Reader { return l.reader }
+
+// Close waits (up to ctx) until a checkpoint commits to every entry this
+// process appended, then stops the background work.
+func (l *Log) Close(ctx context.Context) error {
+	err := l.shutdown(ctx)
+	l.cancel()
+	return err
+}
+
+// Fetcher reads a log's published resources: its checkpoint, tiles and
+// entry bundles. tessera's client.FileFetcher and HTTPFetcher, a
+// tessera.LogReader and tesserapg.Storage are all Fetchers.
+type Fetcher interface {
+	ReadCheckpoint(ctx context.Context) ([]byte, error)
+	ReadTile(ctx context.Context, level, index uint64, p uint8) ([]byte, error)
+	ReadEntryBundle(ctx context.Context, index uint64, p uint8) ([]byte, error)
+}
+
+// Reader reads a log for ledger: it implements ledger.LogReader.
+type Reader struct {
+	f Fetcher
+	v note.Verifier
+}
+
+var _ ledger.LogReader = (*Reader)(nil)
+
+// NewReader reads the log through f; v verifies its checkpoints.
+func NewReader(f Fetcher, v note.Verifier) *Reader { return &Reader{f: f, v: v} }
+
+// POSIXReader reads the log kept in dir without opening it for
+// appending, as `insurable ledger verify` does.
+func POSIXReader(dir string, v note.Verifier) *Reader {
+	return NewReader(client.FileFetcher{Root: dir}, v)
+}
+
+// PostgresReader reads the log kept in PostgreSQL without creating or
+// changing anything.
+func PostgresReader(pool *pgxpool.Pool, v note.Verifier) *Reader {
+	return NewReader(tesserapg.ReadOnly(pool), v)
+}
+
+// Verifier returns the verifier of the log's checkpoints.
+func (r *Reader) Verifier() note.Verifier { return r.v }
+
+// Fetcher returns what the reader reads through, to serve the log's
+// tiles as they are.
+func (r *Reader) Fetcher() Fetcher { return r.f }
+
+// Checkpoint returns the latest published checkpoint as signed;
+// os.ErrNotExist before the first.
+func (r *Reader) Checkpoint(ctx context.Context) ([]byte, error) {
+	cp, err := r.f.ReadCheckpoint(ctx)
+	if errors.Is(err, os.ErrNotExist) || (err == nil && len(cp) == 0) {
+		return nil, fmt.Errorf("the log has published no checkpoint: %w", os.ErrNotExist)
+	}
+	return cp, err
+}
+
+// Latest returns the latest checkpoint, verified.
+func (r *Reader) Latest(ctx context.Context) (*ledger.Checkpoint, error) {
+	raw, err := r.Checkpoint(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return ledger.OpenCheckpoint(raw, r.v)
+}
+
+// InclusionProof builds the inclusion proof of the entry at index in the
+// tree of the given size from the log's tiles.
+func (r *Reader) InclusionProof(ctx context.Context, index, size uint64) ([][]byte, error) {
+	pb, err := client.NewProofBuilder(ctx, size, r.f.ReadTile)
+	if err != nil {
+		return nil, err
+	}
+	return pb.InclusionProof(ctx, index)
+}
+
+// ConsistencyProof builds the consistency proof between two tree sizes
+// from the log's tiles.
+func (r *Reader) ConsistencyProof(ctx context.Context, smaller, larger uint64) ([][]byte, error) {
+	pb, err := client.NewProofBuilder(ctx, larger, r.f.ReadTile)
+	if err != nil {
+		return nil, err
+	}
+	return pb.ConsistencyProof(ctx, smaller, larger)
+}
+
+// Entries calls fn with each entry of [from, to), in order, reading the
+// entry bundles of a tree of size to.
+func (r *Reader) Entries(ctx context.Context, from, to uint64, fn func(uint64, []byte) error) error {
+	for b := from / layout.EntryBundleWidth; b*layout.EntryBundleWidth < to; b++ {
+		raw, err := r.f.ReadEntryBundle(ctx, b, layout.PartialTileSize(0, b, to))
+		if err != nil {
+			return fmt.Errorf("entry bundle %d: %w", b, err)
+		}
+		var eb api.EntryBundle
+		if err := eb.UnmarshalText(raw); err != nil {
+			return fmt.Errorf("entry bundle %d: %w", b, err)
+		}
+		for i, e := range eb.Entries {
+			idx := b*layout.EntryBundleWidth + uint64(i)
+			if idx < from {
+				continue
+			}
+			if idx >= to {
+				break
+			}
+			if err := fn(idx, e); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
