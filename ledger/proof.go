@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/transparency-dev/merkle/proof"
@@ -105,8 +106,26 @@ type LogReader interface {
 	// ConsistencyProof returns the proof that the tree of size smaller is
 	// a prefix of the tree of size larger.
 	ConsistencyProof(ctx context.Context, smaller, larger uint64) ([][]byte, error)
-	// Entries calls fn with each entry of [from, to), in order.
+	// Entries calls fn with each entry of [from, to), in order. to must
+	// be a size the tree had (a checkpoint's, or the integrated size):
+	// the log keeps the partial entry bundles of those sizes only.
 	Entries(ctx context.Context, from, to uint64, fn func(index uint64, entry []byte) error) error
+}
+
+// errStop ends a read of entries early.
+var errStop = errors.New("stop")
+
+// EntryAt reads the entry at index from the tree of the given size.
+func EntryAt(ctx context.Context, r LogReader, index, size uint64) ([]byte, error) {
+	var entry []byte
+	err := r.Entries(ctx, index, size, func(_ uint64, e []byte) error { entry = e; return errStop })
+	if err != nil && !errors.Is(err, errStop) {
+		return nil, err
+	}
+	if entry == nil {
+		return nil, fmt.Errorf("entry %d: not in the log's %d entries", index, size)
+	}
+	return entry, nil
 }
 
 // Prove builds the inclusion proof of the entry at index against the
@@ -129,12 +148,9 @@ func Prove(ctx context.Context, r LogReader, v note.Verifier, record string, ind
 	if err != nil {
 		return nil, err
 	}
-	var entry []byte
-	if err := r.Entries(ctx, index, index+1, func(_ uint64, e []byte) error { entry = e; return nil }); err != nil {
+	entry, err := EntryAt(ctx, r, index, cp.Size)
+	if err != nil {
 		return nil, err
-	}
-	if entry == nil {
-		return nil, fmt.Errorf("entry %d: not found in the log", index)
 	}
 	return NewProof(record, index, entry, cp, hashes), nil
 }

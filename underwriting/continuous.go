@@ -484,7 +484,7 @@ func (s *Service) recordStep(ctx context.Context, tx Tx, pol *Policy, event, rea
 	if len(ts) > 0 {
 		seq = ts[0].Seq + 1
 	}
-	return tx.AddTransition(ctx, &Transition{ID: s.newID("trn"), Policy: pol.ID, Seq: seq, Event: policy.Event(event), From: pol.State, To: pol.State, Actor: "system:monitor", Reason: reason, At: s.now()})
+	return s.addTransition(ctx, tx, pol, &Transition{ID: s.newID("trn"), Policy: pol.ID, Seq: seq, Event: policy.Event(event), From: pol.State, To: pol.State, Actor: "system:monitor", Reason: reason, At: s.now()})
 }
 
 func orNone(s string) string {

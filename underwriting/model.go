@@ -152,20 +152,47 @@ const (
 
 // Assessment is a stored assessment: the decision and the full result.
 type Assessment struct {
-	ID       string          `json:"id"`
-	Policy   string          `json:"policy"`
-	Firm     string          `json:"firm"`
-	Evidence string          `json:"evidence"`
-	Kind     string          `json:"kind"`
-	AsOf     evidence.Date   `json:"as_of"`
-	Outcome  policy.Outcome  `json:"outcome"`
-	Tier     string          `json:"tier"`
-	Score    float64         `json:"score"`
-	Feeds    string          `json:"feeds"` // digest of the feed generation used
-	Digest   string          `json:"digest"`
-	Actor    string          `json:"actor"`
-	Created  time.Time       `json:"created"`
-	Result   json.RawMessage `json:"result,omitempty"`
+	ID       string         `json:"id"`
+	Policy   string         `json:"policy"`
+	Firm     string         `json:"firm"`
+	Evidence string         `json:"evidence"`
+	Kind     string         `json:"kind"`
+	AsOf     evidence.Date  `json:"as_of"`
+	Outcome  policy.Outcome `json:"outcome"`
+	Tier     string         `json:"tier"`
+	Score    float64        `json:"score"`
+	Feeds    string         `json:"feeds"` // digest of the feed generation used
+	Digest   string         `json:"digest"`
+	Actor    string         `json:"actor"`
+	Created  time.Time      `json:"created"`
+	// Resolved and Reopened are the remediation items this assessment
+	// verified as closed, and found again after they were said to be
+	// done: its remediation verification, logged with it.
+	Resolved []string `json:"resolved,omitempty"`
+	Reopened []string `json:"reopened,omitempty"`
+	// Summary holds the figures of the result that lists of assessments
+	// show (the portfolio); absent on assessments made before it existed.
+	Summary *AssessmentSummary `json:"summary,omitempty"`
+	Result  json.RawMessage    `json:"result,omitempty"`
+}
+
+// AssessmentSummary is what a portfolio shows of an assessment without
+// reading its result: open vulnerability exposure by severity and on the
+// CISA KEV list, and the verdicts' counts.
+type AssessmentSummary struct {
+	Critical   int `json:"critical"`
+	High       int `json:"high"`
+	Medium     int `json:"medium"`
+	Low        int `json:"low"`
+	KEV        int `json:"kev"`
+	KEVPastDue int `json:"kev_past_due"`
+	// Failing, Review and Passing count the verdicts by status;
+	// MandatoryFailing the failing mandatory requirements.
+	Failing          int `json:"failing"`
+	Review           int `json:"review"`
+	Passing          int `json:"passing"`
+	MandatoryFailing int `json:"mandatory_failing"`
+	PlanItems        int `json:"plan_items"`
 }
 
 // RemediationItem is a plan item tracked across assessments.
@@ -230,6 +257,31 @@ const (
 	JobDone    = "done"
 	JobFailed  = "failed"
 )
+
+// LedgerEntry is a record's entry for the decision log, queued in the
+// transaction that made the record (an outbox): the log's appender moves
+// it to the log and records the index the log gave it.
+type LedgerEntry struct {
+	Seq    int64  `json:"seq"`
+	Record string `json:"record"`
+	Kind   string `json:"kind"` // assessment or transition
+	Policy string `json:"policy"`
+	// Entry is the entry's canonical bytes (package ledger).
+	Entry []byte `json:"-"`
+	// Index is where the log put it; -1 until then.
+	Index   int64     `json:"index"`
+	Created time.Time `json:"created"`
+}
+
+// Session is a web interface's login: opened with an API token, it acts
+// with that token's principal until it expires, is closed or the token
+// is revoked. Its ID is the SHA-256 of the secret in the cookie.
+type Session struct {
+	ID      string    `json:"-"`
+	Token   string    `json:"token"`
+	Created time.Time `json:"created"`
+	Expires time.Time `json:"expires"`
+}
 
 // Page asks for one page of a list: up to Limit items after the cursor.
 type Page struct {

@@ -14,7 +14,7 @@ import (
 // adapters.
 func TestDomainKnowsNoTransportOrSQL(t *testing.T) {
 	forbidden := []string{"net/http", "database/sql", "github.com/jackc/pgx", "modernc.org/sqlite", "github.com/insurable/insurable/server", "github.com/insurable/insurable/internal/sqlstore"}
-	for _, dir := range []string{".", "../access", "../policy"} {
+	for _, dir := range []string{".", "../access", "../policy", "../ledger"} {
 		files, _ := filepath.Glob(filepath.Join(dir, "*.go"))
 		if len(files) == 0 {
 			t.Fatalf("no Go files in %s", dir)

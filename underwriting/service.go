@@ -48,6 +48,11 @@ type Config struct {
 	JobLease time.Duration
 	// Observe, when set, receives counts of what happened (for metrics).
 	Observe func(event string, n int)
+	// Ledger is the decision log; without one, entries stay queued in
+	// the database.
+	Ledger Ledger
+	// SessionTTL bounds a web session; 0 means 12 hours.
+	SessionTTL time.Duration
 }
 
 // DefaultMaxUploadBytes bounds an uploaded archive unless configured.
@@ -69,6 +74,9 @@ type Service struct {
 	fleetMu sync.Mutex
 	fleet   *vulnmatch.Fleet
 	fleetOf map[string]string // firm -> evidence version indexed
+
+	// ledgerKick wakes RunLedger after a commit.
+	ledgerKick chan struct{}
 }
 
 // New makes a Service.
@@ -97,6 +105,9 @@ func New(cfg Config) (*Service, error) {
 	if cfg.TokenTTL <= 0 {
 		cfg.TokenTTL = 90 * 24 * time.Hour
 	}
+	if cfg.SessionTTL <= 0 {
+		cfg.SessionTTL = 12 * time.Hour
+	}
 	if cfg.Replica == "" {
 		h, _ := os.Hostname()
 		var b [4]byte
@@ -114,7 +125,7 @@ func New(cfg Config) (*Service, error) {
 	for _, e := range entries {
 		os.RemoveAll(filepath.Join(cfg.DataDir, "tmp", e.Name()))
 	}
-	s := &Service{cfg: cfg, store: cfg.Store, log: cfg.Log, fleet: vulnmatch.NewFleet(), fleetOf: map[string]string{}}
+	s := &Service{cfg: cfg, store: cfg.Store, log: cfg.Log, fleet: vulnmatch.NewFleet(), fleetOf: map[string]string{}, ledgerKick: make(chan struct{}, 1)}
 	s.bundles = newBundleCache(s, cfg.CachedBundles)
 	s.reports = newReportCache(8 * cfg.CachedBundles)
 	return s, nil
@@ -153,7 +164,15 @@ func (s *Service) newID(prefix string) string {
 	return prefix + "_" + hex.EncodeToString(b[:])
 }
 
-func (s *Service) tx(ctx context.Context, fn func(Tx) error) error { return s.store.Tx(ctx, fn) }
+// tx runs fn in a transaction; after a commit it wakes the log's
+// appender, which finds what the transaction queued.
+func (s *Service) tx(ctx context.Context, fn func(Tx) error) error {
+	err := s.store.Tx(ctx, fn)
+	if err == nil {
+		s.kickLedger()
+	}
+	return err
+}
 
 // view runs fn in a transaction for reading.
 func (s *Service) view(ctx context.Context, fn func(Tx) error) error { return s.store.View(ctx, fn) }

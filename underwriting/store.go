@@ -103,4 +103,62 @@ type Tx interface {
 	ClaimJob(ctx context.Context, owner string, now, leaseUntil time.Time) (*Job, error)
 	FinishJob(ctx context.Context, id int64, owner, state, errText string) error
 	Job(ctx context.Context, id int64) (*Job, error)
+
+	LedgerTx
+	// Sessions of the web interface.
+	CreateSession(ctx context.Context, s *Session) error
+	// Session returns NotExist for an unknown id.
+	Session(ctx context.Context, id string) (*Session, error)
+	DeleteSession(ctx context.Context, id string) error
+
+	// OrgsByID returns the organisations of the ids that exist, in no
+	// particular order.
+	OrgsByID(ctx context.Context, ids []string) ([]*Org, error)
+	// AssessmentsByID returns the assessments of the ids that exist,
+	// without their results, in no particular order.
+	AssessmentsByID(ctx context.Context, ids []string) ([]*Assessment, error)
+}
+
+// LedgerTx is what the decision log needs of a transaction: the outbox
+// of entries queued with the records they log, the indices the log gave
+// them, a lease that lets one replica at a time append, and every record
+// for verification.
+type LedgerTx interface {
+	// QueueLedgerEntry queues a record's entry for the log; Conflict when
+	// the record has one queued already.
+	QueueLedgerEntry(ctx context.Context, e *LedgerEntry) error
+	// PendingLedgerEntries lists up to limit queued entries that have no
+	// index yet, in queue order.
+	PendingLedgerEntries(ctx context.Context, limit int) ([]*LedgerEntry, error)
+	// SetLedgerIndex records the index the log gave a record's entry,
+	// unless one is recorded already; it reports whether it recorded it.
+	SetLedgerIndex(ctx context.Context, record string, index uint64) (bool, error)
+	// LedgerEntry returns a record's queued entry; NotExist when none.
+	LedgerEntry(ctx context.Context, record string) (*LedgerEntry, error)
+	// LedgerEntries lists queued entries in queue order after seq.
+	LedgerEntries(ctx context.Context, afterSeq int64, limit int) ([]*LedgerEntry, error)
+	// PolicyLedgerEntries lists a policy's queued entries, without the
+	// entries' bytes.
+	PolicyLedgerEntries(ctx context.Context, policy string) ([]*LedgerEntry, error)
+	// MaxLedgerIndex returns the highest index recorded, or -1.
+	MaxLedgerIndex(ctx context.Context) (int64, error)
+	// CountPendingLedgerEntries counts the entries without an index.
+	CountPendingLedgerEntries(ctx context.Context) (int, error)
+	// ClaimLease takes the named lease for owner until the given time if
+	// it is free, expired or owner's already, and reports whether owner
+	// holds it.
+	ClaimLease(ctx context.Context, name, owner string, now, until time.Time) (bool, error)
+	// LedgerMeta returns a setting of the log; NotExist when unset.
+	LedgerMeta(ctx context.Context, name string) (string, error)
+	PutLedgerMeta(ctx context.Context, name, value string) error
+
+	// AllTransitions lists every transition by id after the cursor.
+	AllTransitions(ctx context.Context, p Page) ([]*Transition, error)
+	// AllAssessments lists every assessment by id after the cursor,
+	// without results.
+	AllAssessments(ctx context.Context, p Page) ([]*Assessment, error)
+	// UnloggedTransitions and UnloggedAssessments list records with no
+	// queued entry (made before the log existed).
+	UnloggedTransitions(ctx context.Context, limit int) ([]*Transition, error)
+	UnloggedAssessments(ctx context.Context, limit int) ([]*Assessment, error)
 }

@@ -163,7 +163,7 @@ func (s *Service) Apply(ctx context.Context, p *access.Principal, n NewApplicati
 		if err := tx.CreatePolicy(ctx, pol); err != nil {
 			return err
 		}
-		return tx.AddTransition(ctx, &Transition{ID: s.newID("trn"), Policy: pol.ID, Seq: 1, Event: "apply", From: "", To: policy.Application, Actor: p.User, Reason: "application to " + o.Name, At: s.now()})
+		return s.addTransition(ctx, tx, pol, &Transition{ID: s.newID("trn"), Policy: pol.ID, Seq: 1, Event: "apply", From: "", To: policy.Application, Actor: p.User, Reason: "application to " + o.Name, At: s.now()})
 	})
 	return pol, err
 }
@@ -251,7 +251,7 @@ func (s *Service) transition(ctx context.Context, tx Tx, pol *Policy, in policy.
 		reason = policy.Describe(from, next.State, in.Event)
 	}
 	s.observe("transition_"+string(in.Event), 1)
-	return tx.AddTransition(ctx, &Transition{ID: s.newID("trn"), Policy: pol.ID, Seq: seq, Event: in.Event, From: from, To: next.State, Actor: actor, Reason: reason, Assessment: assessmentID, At: s.now()})
+	return s.addTransition(ctx, tx, pol, &Transition{ID: s.newID("trn"), Policy: pol.ID, Seq: seq, Event: in.Event, From: from, To: next.State, Actor: actor, Reason: reason, Assessment: assessmentID, At: s.now()})
 }
 
 // AssessRequest asks for an assessment of a policy's firm.
@@ -340,7 +340,7 @@ func (s *Service) recordAssessment(ctx context.Context, policyID string, ev *Evi
 		ID: s.newID("asm"), Policy: policyID, Firm: ev.Firm, Evidence: ev.ID, Kind: kind, AsOf: res.AsOf,
 		Outcome: policy.Outcome(res.Decision.Outcome), Tier: res.Decision.Tier, Score: res.Decision.Score,
 		Feeds: fs.digest, Digest: "sha256:" + hex.EncodeToString(sum[:]), Actor: actor, Created: s.now(),
-		Result: gz(data),
+		Summary: summarize(res), Result: gz(data),
 	}
 	err := s.tx(ctx, func(tx Tx) error {
 		pol, err := tx.Policy(ctx, policyID)
@@ -350,11 +350,12 @@ func (s *Service) recordAssessment(ctx context.Context, policyID string, ev *Evi
 		if pol.State.Terminal() {
 			return insurable.Errorf("underwriting.Assess", insurable.Conflict, "the policy is %s", pol.State)
 		}
-		if err := tx.CreateAssessment(ctx, a); err != nil {
+		overdue, resolved, reopened, err := s.syncRemediation(ctx, tx, pol.ID, res.Plan, s.today())
+		if err != nil {
 			return err
 		}
-		overdue, err := s.syncRemediation(ctx, tx, pol.ID, res.Plan, s.today())
-		if err != nil {
+		a.Resolved, a.Reopened = resolved, reopened
+		if err := s.createAssessment(ctx, tx, a, pol, &res.Inputs); err != nil {
 			return err
 		}
 		pol.Overdue = overdue
@@ -404,18 +405,18 @@ func Gunzip(data []byte) ([]byte, error) {
 
 // syncRemediation records the plan's items for the policy: new items
 // open, items the firm marked done that are still found reopen, items no
-// longer found are resolved. It returns how many are overdue on today.
-func (s *Service) syncRemediation(ctx context.Context, tx Tx, policyID string, plan remediation.Plan, today evidence.Date) (int, error) {
+// longer found are resolved. It returns how many are overdue on today,
+// and the items it resolved and reopened (the remediation verification).
+func (s *Service) syncRemediation(ctx context.Context, tx Tx, policyID string, plan remediation.Plan, today evidence.Date) (overdue int, resolved, reopened []string, err error) {
 	old, err := tx.Remediation(ctx, policyID)
 	if err != nil {
-		return 0, err
+		return 0, nil, nil, err
 	}
 	prev := map[string]*RemediationItem{}
 	for _, it := range old {
 		prev[it.ID] = it
 	}
 	seen := map[string]bool{}
-	overdue := 0
 	for _, it := range plan.Items {
 		seen[it.ID] = true
 		rec := &RemediationItem{Policy: policyID, ID: it.ID, Requirement: string(it.Requirement), Title: it.Title, Severity: string(it.Severity),
@@ -425,7 +426,10 @@ func (s *Service) syncRemediation(ctx context.Context, tx Tx, policyID string, p
 		}
 		if o, ok := prev[it.ID]; ok {
 			switch o.Status {
-			case StatusDone, StatusResolved, remediation.Reopened:
+			case StatusDone, StatusResolved:
+				rec.Status = remediation.Reopened
+				reopened = append(reopened, it.ID)
+			case remediation.Reopened:
 				rec.Status = remediation.Reopened
 			case remediation.InProgress:
 				rec.Status = remediation.InProgress
@@ -441,18 +445,19 @@ func (s *Service) syncRemediation(ctx context.Context, tx Tx, policyID string, p
 			continue // unchanged: no write
 		}
 		if err := tx.PutRemediation(ctx, rec); err != nil {
-			return 0, err
+			return 0, nil, nil, err
 		}
 	}
 	for id, o := range prev {
 		if !seen[id] && o.Status != StatusResolved {
 			o.Status, o.Updated = StatusResolved, s.now()
 			if err := tx.PutRemediation(ctx, o); err != nil {
-				return 0, err
+				return 0, nil, nil, err
 			}
+			resolved = append(resolved, id)
 		}
 	}
-	return overdue, nil
+	return overdue, sortedIDs(resolved), sortedIDs(reopened), nil
 }
 
 func sameItem(a, b *RemediationItem) bool {

@@ -34,6 +34,10 @@ func Run(t *testing.T, open func(t *testing.T) underwriting.Store) {
 		{"Advisories", testAdvisories},
 		{"Jobs", testJobs},
 		{"ConcurrentClaims", testConcurrentClaims},
+		{"Ledger", testLedger},
+		{"Lease", testLease},
+		{"Sessions", testSessions},
+		{"Batches", testBatches},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -426,4 +430,172 @@ func testConcurrentClaims(t *testing.T, s underwriting.Store) {
 	if len(seen) != n {
 		t.Errorf("%d of %d jobs claimed", len(seen), n)
 	}
+}
+
+func testLedger(t *testing.T, s underwriting.Store) {
+	ctx := context.Background()
+	seed(t, s)
+	tx(t, s, func(x underwriting.Tx) error {
+		must(t, x.CreateProfile(ctx, &underwriting.Profile{ID: "prf_1", Insurer: "org_2", Name: "baseline", Created: t0}))
+		must(t, x.CreatePolicy(ctx, &underwriting.Policy{ID: "pol_0", Firm: "org_0", Insurer: "org_2", Profile: "prf_1", Policy: policy.Policy{State: policy.Assessed}}))
+		must(t, x.AddTransition(ctx, &underwriting.Transition{ID: "trn_1", Policy: "pol_0", Seq: 1, Event: "apply", At: t0}))
+		must(t, x.AddTransition(ctx, &underwriting.Transition{ID: "trn_2", Policy: "pol_0", Seq: 2, Event: policy.Assess, At: t0}))
+		must(t, x.CreateAssessment(ctx, &underwriting.Assessment{ID: "asm_1", Policy: "pol_0", Firm: "org_0", Result: []byte{1}}))
+		if m, err := x.MaxLedgerIndex(ctx); err != nil || m != -1 {
+			t.Errorf("max index of an empty log: %d, %v", m, err)
+		}
+		ts, _ := x.UnloggedTransitions(ctx, 10)
+		as, _ := x.UnloggedAssessments(ctx, 10)
+		if len(ts) != 2 || len(as) != 1 || as[0].Result != nil {
+			t.Errorf("unlogged: %d transitions, %d assessments", len(ts), len(as))
+		}
+		for i, rec := range []string{"trn_1", "asm_1", "trn_2"} {
+			must(t, x.QueueLedgerEntry(ctx, &underwriting.LedgerEntry{Record: rec, Kind: "transition", Policy: "pol_0", Entry: []byte{byte(i), 0, 255}, Created: t0.Add(time.Duration(i) * time.Second)}))
+		}
+		return nil
+	})
+	err := s.Tx(ctx, func(x underwriting.Tx) error {
+		return x.QueueLedgerEntry(ctx, &underwriting.LedgerEntry{Record: "trn_1", Kind: "transition", Policy: "pol_0", Entry: []byte{9}, Created: t0})
+	})
+	if kind(err) != insurable.Conflict {
+		t.Errorf("a second entry for a record: %v", err)
+	}
+	tx(t, s, func(x underwriting.Tx) error {
+		ts, _ := x.UnloggedTransitions(ctx, 10)
+		as, _ := x.UnloggedAssessments(ctx, 10)
+		if len(ts) != 0 || len(as) != 0 {
+			t.Errorf("unlogged after queueing: %d, %d", len(ts), len(as))
+		}
+		p, err := x.PendingLedgerEntries(ctx, 2)
+		if err != nil || len(p) != 2 || p[0].Record != "trn_1" || p[1].Record != "asm_1" || p[0].Index != -1 || len(p[0].Entry) != 3 || p[0].Entry[2] != 255 {
+			t.Fatalf("pending %+v, %v", p, err)
+		}
+		if ok, err := x.SetLedgerIndex(ctx, "asm_1", 7); !ok || err != nil {
+			t.Errorf("set index: %v %v", ok, err)
+		}
+		if ok, _ := x.SetLedgerIndex(ctx, "asm_1", 8); ok {
+			t.Error("an index was recorded twice")
+		}
+		if n, _ := x.CountPendingLedgerEntries(ctx); n != 2 {
+			t.Errorf("%d pending, want 2", n)
+		}
+		e, err := x.LedgerEntry(ctx, "asm_1")
+		if err != nil || e.Index != 7 || !e.Created.Equal(t0.Add(time.Second)) || e.Policy != "pol_0" {
+			t.Errorf("entry %+v, %v", e, err)
+		}
+		if _, err := x.LedgerEntry(ctx, "trn_none"); kind(err) != insurable.NotExist {
+			t.Errorf("a missing entry: %v", err)
+		}
+		all, _ := x.LedgerEntries(ctx, p[0].Seq, 10)
+		if len(all) != 2 || all[0].Record != "asm_1" {
+			t.Errorf("entries after the first: %+v", all)
+		}
+		pol, _ := x.PolicyLedgerEntries(ctx, "pol_0")
+		if len(pol) != 3 || pol[1].Index != 7 || pol[0].Entry != nil {
+			t.Errorf("the policy's entries: %+v", pol)
+		}
+		if m, _ := x.MaxLedgerIndex(ctx); m != 7 {
+			t.Errorf("max index %d", m)
+		}
+		if _, err := x.LedgerMeta(ctx, "key"); kind(err) != insurable.NotExist {
+			t.Errorf("unset setting: %v", err)
+		}
+		must(t, x.PutLedgerMeta(ctx, "key", "a"))
+		must(t, x.PutLedgerMeta(ctx, "key", "b"))
+		if v, _ := x.LedgerMeta(ctx, "key"); v != "b" {
+			t.Errorf("setting %q", v)
+		}
+		tr, _ := x.AllTransitions(ctx, underwriting.Page{After: "trn_1"})
+		am, _ := x.AllAssessments(ctx, underwriting.Page{})
+		if len(tr) != 1 || tr[0].ID != "trn_2" || len(am) != 1 || am[0].Result != nil {
+			t.Errorf("all records: %v %v", tr, am)
+		}
+		return nil
+	})
+}
+
+func testLease(t *testing.T, s underwriting.Store) {
+	ctx := context.Background()
+	claim := func(owner string, now time.Time) bool {
+		var held bool
+		tx(t, s, func(x underwriting.Tx) error {
+			var err error
+			held, err = x.ClaimLease(ctx, "ledger", owner, now, now.Add(time.Minute))
+			return err
+		})
+		return held
+	}
+	for _, c := range []struct {
+		owner string
+		at    time.Duration
+		want  bool
+	}{
+		{"a", 0, true},                 // free
+		{"b", 30 * time.Second, false}, // a holds it
+		{"a", 50 * time.Second, true},  // a renews, until 1m50s
+		{"b", 100 * time.Second, false},
+		{"b", 111 * time.Second, true}, // a's lease ran out
+		{"a", 112 * time.Second, false},
+	} {
+		if got := claim(c.owner, t0.Add(c.at)); got != c.want {
+			t.Errorf("%s at %v: held %v, want %v", c.owner, c.at, got, c.want)
+		}
+	}
+}
+
+func testSessions(t *testing.T, s underwriting.Store) {
+	ctx := context.Background()
+	seed(t, s)
+	tx(t, s, func(x underwriting.Tx) error {
+		must(t, x.CreateToken(ctx, &underwriting.Token{ID: "tok_1", User: "usr_1", Hash: "h", Expires: t0.Add(time.Hour), Created: t0}))
+		must(t, x.CreateSession(ctx, &underwriting.Session{ID: "s1", Token: "tok_1", Created: t0, Expires: t0.Add(time.Hour)}))
+		got, err := x.Session(ctx, "s1")
+		if err != nil || got.Token != "tok_1" || !got.Expires.Equal(t0.Add(time.Hour)) {
+			t.Errorf("session %+v, %v", got, err)
+		}
+		must(t, x.DeleteSession(ctx, "s1"))
+		if _, err := x.Session(ctx, "s1"); kind(err) != insurable.NotExist {
+			t.Errorf("a closed session: %v", err)
+		}
+		return nil
+	})
+	err := s.Tx(ctx, func(x underwriting.Tx) error {
+		return x.CreateSession(ctx, &underwriting.Session{ID: "s2", Token: "tok_none", Created: t0, Expires: t0})
+	})
+	if err == nil {
+		t.Error("a session of no token was stored")
+	}
+}
+
+func testBatches(t *testing.T, s underwriting.Store) {
+	ctx := context.Background()
+	seed(t, s)
+	tx(t, s, func(x underwriting.Tx) error {
+		must(t, x.CreateProfile(ctx, &underwriting.Profile{ID: "prf_1", Insurer: "org_2", Name: "baseline", Created: t0}))
+		must(t, x.CreatePolicy(ctx, &underwriting.Policy{ID: "pol_0", Firm: "org_0", Insurer: "org_2", Profile: "prf_1"}))
+		var ids []string
+		for i := range 1200 {
+			id := fmt.Sprintf("asm_%04d", i)
+			ids = append(ids, id)
+			must(t, x.CreateAssessment(ctx, &underwriting.Assessment{ID: id, Policy: "pol_0", Tier: "A", Result: []byte{1},
+				Summary: &underwriting.AssessmentSummary{Critical: i}}))
+		}
+		as, err := x.AssessmentsByID(ctx, append(ids[5:1105], "asm_none"))
+		if err != nil || len(as) != 1100 {
+			t.Fatalf("%d assessments by id, %v", len(as), err)
+		}
+		for _, a := range as {
+			if a.Result != nil || a.Summary == nil || fmt.Sprintf("asm_%04d", a.Summary.Critical) != a.ID {
+				t.Fatalf("assessment %+v", a)
+			}
+		}
+		os, err := x.OrgsByID(ctx, []string{"org_0", "org_3", "org_none"})
+		if err != nil || len(os) != 2 {
+			t.Errorf("orgs by id: %v, %v", os, err)
+		}
+		if none, err := x.OrgsByID(ctx, nil); err != nil || len(none) != 0 {
+			t.Errorf("no ids: %v %v", none, err)
+		}
+		return nil
+	})
 }

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -64,13 +65,15 @@ func (o Options) withDefaults() Options {
 }
 
 // Log is the log open for appending: tessera's appender on one driver,
-// with its background sequencing and checkpoint publishing.
+// with its background sequencing and checkpoint publishing. It reads the
+// log too, through its embedded Reader.
 type Log struct {
 	app      *tessera.Appender
 	shutdown func(context.Context) error
 	lr       tessera.LogReader
-	reader   *Reader
-	cancel   context.CancelFunc
+	*Reader
+	publicKey string
+	cancel    context.CancelFunc
 }
 
 // OpenPOSIX opens (creating it when needed) the log kept in dir by
@@ -125,7 +128,7 @@ func open(ctx context.Context, drv tessera.Driver, signerKey string, opts Option
 		cancel()
 		return nil, fmt.Errorf("tlog: %w", err)
 	}
-	return &Log{app: app, shutdown: shutdown, lr: lr, reader: NewReader(lr, v), cancel: cancel}, nil
+	return &Log{app: app, shutdown: shutdown, lr: lr, Reader: NewReader(lr, v), publicKey: vkey, cancel: cancel}, nil
 }
 
 // Append adds the entries to the log and returns the index of each, in
@@ -155,8 +158,9 @@ func (l *Log) Append(ctx context.Context, entries [][]byte) ([]uint64, error) {
 // in a checkpoint or not yet.
 func (l *Log) Size(ctx context.Context) (uint64, error) { return l.lr.IntegratedSize(ctx) }
 
-// Reader returns the log's reader.
-func (l *Log) Reader() *Reader { return l.reader }
+// PublicKey returns the log's verifier key, in the signed-note format:
+// what third parties check its checkpoints and proofs with.
+func (l *Log) PublicKey() string { return l.publicKey }
 
 // Close waits (up to ctx) until a checkpoint commits to every entry this
 // process appended, then stops the background work.
@@ -175,10 +179,17 @@ type Fetcher interface {
 	ReadEntryBundle(ctx context.Context, index uint64, p uint8) ([]byte, error)
 }
 
-// Reader reads a log for ledger: it implements ledger.LogReader.
+// Reader reads a log for ledger: it implements ledger.LogReader. It
+// keeps the proof builder of the last tree size asked for, whose cache of
+// tiles makes many proofs at one size cheap (verification proves every
+// record at the latest size).
 type Reader struct {
 	f Fetcher
 	v note.Verifier
+
+	mu     sync.Mutex
+	pb     *client.ProofBuilder
+	pbSize uint64
 }
 
 var _ ledger.LogReader = (*Reader)(nil)
@@ -227,11 +238,20 @@ func (r *Reader) Latest(ctx context.Context) (*ledger.Checkpoint, error) {
 // InclusionProof builds the inclusion proof of the entry at index in the
 // tree of the given size from the log's tiles.
 func (r *Reader) InclusionProof(ctx context.Context, index, size uint64) ([][]byte, error) {
-	pb, err := client.NewProofBuilder(ctx, size, r.f.ReadTile)
-	if err != nil {
-		return nil, err
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.pb == nil || r.pbSize != size {
+		pb, err := client.NewProofBuilder(ctx, size, r.f.ReadTile)
+		if err != nil {
+			return nil, err
+		}
+		r.pb, r.pbSize = pb, size
 	}
-	return pb.InclusionProof(ctx, index)
+	p, err := r.pb.InclusionProof(ctx, index)
+	if err != nil {
+		r.pb = nil // it may hold what failed to read
+	}
+	return p, err
 }
 
 // ConsistencyProof builds the consistency proof between two tree sizes
