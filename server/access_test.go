@@ -27,6 +27,7 @@ type world struct {
 	policy, profile, evidence, assessment, item string
 	spareToken                                  string
 	job                                         int64
+	logSize                                     uint64
 }
 
 func newWorld(t *testing.T) *world {
@@ -82,6 +83,7 @@ func newWorld(t *testing.T) *world {
 		t.Fatal(err)
 	}
 	w.job = j.ID
+	w.logSize = w.syncLedger()
 	return w
 }
 
@@ -169,6 +171,11 @@ func TestEveryRouteEveryRole(t *testing.T) {
 		"POST /api/feeds/kev":                              {"/api/feeds/kev", `{"vulnerabilities":"none"}`, []string{"consortium-admin"}},
 		"POST /api/monitor/sweep":                          {"/api/monitor/sweep", ``, []string{"consortium-admin"}},
 		"GET /api/jobs/{job}":                              {fmt.Sprintf("/api/jobs/%d", w.job), "", []string{"consortium-admin"}},
+		"GET /.well-known/insurable/ledger-key":            {"/.well-known/insurable/ledger-key", "", everyone},
+		"GET /api/ledger":                                  {"/api/ledger", "", everyone},
+		"GET /api/ledger/proofs/{record}":                  {"/api/ledger/proofs/" + w.assessment, "", readers},
+		"GET /api/ledger/log/checkpoint":                   {"/api/ledger/log/checkpoint", "", everyone},
+		"GET /api/ledger/log/tile/{level}/{index...}":      {fmt.Sprintf("/api/ledger/log/tile/entries/000.p/%d", w.logSize), "", everyone},
 	}
 	routes := server.New(server.Config{Service: w.svc}).Routes()
 	var names []string

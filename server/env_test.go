@@ -19,6 +19,8 @@ import (
 	"github.com/insurable/insurable/demo"
 	"github.com/insurable/insurable/evidence"
 	"github.com/insurable/insurable/feeds"
+	"github.com/insurable/insurable/ledger"
+	"github.com/insurable/insurable/ledger/tlog"
 	"github.com/insurable/insurable/protocol"
 	"github.com/insurable/insurable/scan"
 	"github.com/insurable/insurable/server"
@@ -79,9 +81,19 @@ type env struct {
 	dir   string
 	store underwriting.Store
 	svc   *underwriting.Service
+	log   *tlog.Log
 	srv   *httptest.Server
 	clock *clock
 }
+
+// logKey signs the test logs' checkpoints.
+var logKey, logPublicKey = func() (string, string) {
+	s, v, err := ledger.GenerateKey(nil, "insurable.ledger/server-test")
+	if err != nil {
+		panic(err)
+	}
+	return s, v
+}()
 
 func newEnv(t testing.TB) *env {
 	t.Helper()
@@ -93,14 +105,19 @@ func newEnv(t testing.TB) *env {
 	c := &clock{t: time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)}
 	var seed [32]byte
 	copy(seed[:], t.Name())
-	svc, err := underwriting.New(underwriting.Config{Store: store, Engine: engine(t), DataDir: filepath.Join(dir, "data"), Now: c.Now,
-		Rand: seededRand{rand.NewChaCha8(seed)}, MaxUploadBytes: 8 << 20, Archive: tarball.Limits{MaxBytes: 64 << 20, MaxFileBytes: 16 << 20, MaxFiles: 5000}})
+	l, err := tlog.OpenPOSIX(context.Background(), filepath.Join(dir, "ledger"), logKey, tlog.Options{CheckpointInterval: 100 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, dir: dir, store: store, svc: svc, clock: c}
-	e.srv = httptest.NewServer(server.New(server.Config{Service: svc}))
-	t.Cleanup(func() { e.srv.Close(); svc.Close(); store.Close() })
+	svc, err := underwriting.New(underwriting.Config{Store: store, Engine: engine(t), DataDir: filepath.Join(dir, "data"), Now: c.Now,
+		Rand: seededRand{rand.NewChaCha8(seed)}, MaxUploadBytes: 8 << 20, Archive: tarball.Limits{MaxBytes: 64 << 20, MaxFileBytes: 16 << 20, MaxFiles: 5000},
+		Ledger: l})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &env{t: t, dir: dir, store: store, svc: svc, log: l, clock: c}
+	e.srv = httptest.NewServer(server.New(server.Config{Service: svc, LogFiles: l.Fetcher()}))
+	t.Cleanup(func() { e.srv.Close(); svc.Close(); l.Close(context.Background()); store.Close() })
 	return e
 }
 
@@ -200,4 +217,28 @@ func (e *env) callHeader(auth, method, path string) (int, []byte) {
 	defer resp.Body.Close()
 	data, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, data
+}
+
+// syncLedger appends every queued entry to the log and waits until a
+// published checkpoint covers them; it returns the log's size.
+func (e *env) syncLedger() uint64 {
+	e.t.Helper()
+	ctx := context.Background()
+	known := int64(-1)
+	if _, err := e.svc.PumpLedger(ctx, &known); err != nil {
+		e.t.Fatal(err)
+	}
+	size, err := e.log.Size(ctx)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		if cp, err := e.log.Latest(ctx); err == nil && cp.Size >= size {
+			return cp.Size
+		}
+		if time.Now().After(deadline) {
+			e.t.Fatalf("no checkpoint of %d entries", size)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }

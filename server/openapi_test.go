@@ -44,7 +44,8 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	}
 	served := map[string]bool{}
 	for _, r := range server.New(server.Config{Service: nil}).Routes() {
-		served[r.Method+" "+r.Pattern] = true
+		// A wildcard that takes the rest of the path, {x...}, is {x}.
+		served[r.Method+" "+strings.ReplaceAll(r.Pattern, "...}", "}")] = true
 	}
 	var missing, extra []string
 	for k := range served {

@@ -477,5 +477,5 @@ func (s *Server) routes() []Route {
 			return writeJSON(w, http.StatusOK, j)
 		}),
 	}
-	return rs
+	return append(rs, s.ledgerRoutes()...)
 }

@@ -62,11 +62,26 @@ type Config struct {
 	Registry *prometheus.Registry
 	// MaxBodyBytes bounds request bodies other than evidence uploads.
 	MaxBodyBytes int64
+	// LogFiles serves the decision log's checkpoint, tiles and entry
+	// bundles (C2SP tlog-tiles) under /api/ledger/log/; nil serves none.
+	LogFiles LogFiles
+	// Web, when set, answers every path that is no route of the API
+	// (the web interface); otherwise those get a 404 problem.
+	Web http.Handler
+}
+
+// LogFiles reads the decision log's static resources (package
+// ledger/tlog's Fetcher).
+type LogFiles interface {
+	ReadCheckpoint(ctx context.Context) ([]byte, error)
+	ReadTile(ctx context.Context, level, index uint64, p uint8) ([]byte, error)
+	ReadEntryBundle(ctx context.Context, index uint64, p uint8) ([]byte, error)
 }
 
 // Server is the HTTP API.
 type Server struct {
 	svc     *underwriting.Service
+	files   LogFiles
 	log     *slog.Logger
 	reg     *prometheus.Registry
 	mux     *http.ServeMux
@@ -79,7 +94,7 @@ type Server struct {
 
 // New builds the server and its routes.
 func New(cfg Config) *Server {
-	s := &Server{svc: cfg.Service, log: cfg.Log, reg: cfg.Registry, mux: http.NewServeMux(), maxBody: cfg.MaxBodyBytes}
+	s := &Server{svc: cfg.Service, files: cfg.LogFiles, log: cfg.Log, reg: cfg.Registry, mux: http.NewServeMux(), maxBody: cfg.MaxBodyBytes}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -97,9 +112,15 @@ func New(cfg Config) *Server {
 	for _, r := range s.routes() {
 		s.mux.Handle(r.Method+" "+r.Pattern, s.wrap(r))
 	}
-	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+	notFound := func(w http.ResponseWriter, r *http.Request) {
 		s.problem(w, r, insurable.Errorf("server", insurable.NotExist, "no route %s %s", r.Method, r.URL.Path))
-	})
+	}
+	s.mux.HandleFunc("/api/", notFound)
+	if cfg.Web != nil {
+		s.mux.Handle("/", cfg.Web)
+	} else {
+		s.mux.HandleFunc("/", notFound)
+	}
 	return s
 }
 

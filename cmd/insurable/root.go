@@ -44,6 +44,7 @@ Start with:
 		a.versionCommand(),
 		a.probeCommand(),
 		a.serveCommand(),
+		a.ledgerCommand(),
 	)
 	root.AddCommand(a.vulnerabilityCommands()...)
 	root.AddCommand(a.cryptoCommands()...)

@@ -13,14 +13,17 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/spf13/cobra"
+	"k8s.io/klog/v2"
 
 	"github.com/insurable/insurable"
 	"github.com/insurable/insurable/assessment"
 	"github.com/insurable/insurable/check"
 	"github.com/insurable/insurable/feeds"
+	"github.com/insurable/insurable/ledger/tlog"
 	"github.com/insurable/insurable/postgres"
 	"github.com/insurable/insurable/protocol"
 	"github.com/insurable/insurable/server"
@@ -45,6 +48,10 @@ type serveConfig struct {
 	MaxUpload int64
 	// JobLease is how long a background job stays with this replica.
 	JobLease time.Duration
+	// LedgerKey is the file of the decision log's signing key.
+	LedgerKey string
+	// CheckpointInterval is how often the log signs a new checkpoint.
+	CheckpointInterval time.Duration
 	// Ready, when set, receives the address the server listens on.
 	Ready func(addr string)
 }
@@ -92,21 +99,26 @@ SIGINT or SIGTERM stops it after the requests in flight are answered.`,
 	cmd.Flags().DurationVar(&cfg.Drain, "drain", 30*time.Second, "how long shutdown waits for requests in flight")
 	cmd.Flags().DurationVar(&cfg.JobLease, "job-lease", underwriting.DefaultJobLease, "how long a background job stays with a replica before another may take it over")
 	cmd.Flags().Int64Var(&cfg.MaxUpload, "max-upload", underwriting.DefaultMaxUploadBytes, "largest evidence archive accepted, in bytes")
+	cmd.Flags().StringVar(&cfg.LedgerKey, "ledger-key", "", "file of the decision log's signing key (default: $"+ledgerKeyEnv+", or ledger/log.key in --data, made on first start; required with --database)")
+	cmd.Flags().DurationVar(&cfg.CheckpointInterval, "checkpoint-interval", tlog.DefaultCheckpointInterval, "how often the decision log signs a new checkpoint while it grows")
 	return cmd
 }
 
 // ServeMain is a running service: the store, the domain service and the
 // HTTP server, wired. Tests build one and call Run and Close.
 type ServeMain struct {
-	cfg      serveConfig
-	app      *App
-	Store    underwriting.Store
-	Service  *underwriting.Service
-	Server   *server.Server
-	log      *slog.Logger
-	feedsDir string
-	manifest [32]byte
-	tempDir  string
+	cfg     serveConfig
+	app     *App
+	Store   underwriting.Store
+	Service *underwriting.Service
+	Server  *server.Server
+	// Ledger is the decision log.
+	Ledger     *tlog.Log
+	ledgerPool *pgxpool.Pool
+	log        *slog.Logger
+	feedsDir   string
+	manifest   [32]byte
+	tempDir    string
 	// newAssessor builds the vulnerability assessor on a snapshot.
 	newAssessor func(*feeds.Snapshot) check.VulnerabilityAssessor
 }
@@ -128,6 +140,7 @@ func (a *App) newServeMain(ctx context.Context, cfg serveConfig) (*ServeMain, er
 		a.Log = slog.New(slog.DiscardHandler)
 	}
 	m := &ServeMain{cfg: cfg, app: a, log: a.Log}
+	klog.SetSlogLogger(a.Log) // tessera logs through klog
 	if cfg.Demo && cfg.Database != "" {
 		return nil, usagef("--demo starts on an embedded database; leave out --database")
 	}
@@ -151,6 +164,10 @@ func (a *App) newServeMain(ctx context.Context, cfg serveConfig) (*ServeMain, er
 	}
 	if err != nil {
 		m.cleanup()
+		return nil, err
+	}
+	if err := m.openLedger(ctx); err != nil {
+		m.Close()
 		return nil, err
 	}
 	// The same verifiers as assess, on the same feeds snapshot.
@@ -185,14 +202,14 @@ func (a *App) newServeMain(ctx context.Context, cfg serveConfig) (*ServeMain, er
 			Tool:                     assessment.Tool{Name: "insurable", Version: toolVersion()},
 		},
 		DataDir: cfg.DataDir, Now: a.Now, Log: a.Log, MaxUploadBytes: cfg.MaxUpload, JobLease: cfg.JobLease,
-		Observe: server.Observer(reg),
+		Observe: server.Observer(reg), Ledger: m.Ledger,
 	})
 	if err != nil {
 		m.Close()
 		return nil, err
 	}
 	m.newAssessor = func(s *feeds.Snapshot) check.VulnerabilityAssessor { return vulnassess.New(s).WithSBOMCache(sboms) }
-	m.Server = server.New(server.Config{Service: m.Service, Log: a.Log, Registry: reg})
+	m.Server = server.New(server.Config{Service: m.Service, Log: a.Log, Registry: reg, LogFiles: m.Ledger.Fetcher()})
 	return m, nil
 }
 
@@ -205,6 +222,13 @@ func manifestSum(dir string) [32]byte {
 // ctx ends, then drains the requests in flight and closes everything.
 func (m *ServeMain) Run(ctx context.Context) error {
 	defer m.Close()
+	jobsCtx, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopJobs()
+	ledgerDone, err := m.startLedger(jobsCtx)
+	if err != nil {
+		return err
+	}
+	defer func() { stopJobs(); <-ledgerDone }()
 	if err := m.seed(ctx, m.app.Stdout); err != nil {
 		return err
 	}
@@ -213,7 +237,6 @@ func (m *ServeMain) Run(ctx context.Context) error {
 		return insurable.Wrap("serve", insurable.Invalid, err)
 	}
 	srv := &http.Server{Handler: m.Server, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(m.log.Handler(), slog.LevelWarn)}
-	jobsCtx, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
 	jobsDone := make(chan struct{})
 	go func() {
 		defer close(jobsDone)
@@ -281,11 +304,12 @@ func (m *ServeMain) watchFeeds(ctx context.Context) {
 	}
 }
 
-// Close closes the service and the store, and removes a demo's data.
+// Close closes the service, the log and the store, and removes a demo's
+// data.
 func (m *ServeMain) Close() error {
-	var err error
+	err := m.closeLedger()
 	if m.Service != nil {
-		err = m.Service.Close()
+		err = errors.Join(err, m.Service.Close())
 		m.Service = nil
 	}
 	if m.Store != nil {

@@ -201,6 +201,34 @@ func TestCrashSafety(t *testing.T) {
 	}
 	srv.kill9(t)
 	checkInvariants(t, data, acked)
+
+	// 4. Every acknowledged decision reaches the decision log, kills
+	// between an append and the record of its index included: after a
+	// restart the appender catches up, and ledger verify proves every
+	// record in the database.
+	srv = startServe(t, bin, data)
+	c.base = "http://" + srv.addr
+	var info underwriting.LedgerInfo
+	for end := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		c.must("", "GET", "/api/ledger", nil, 200, &info)
+		if info.Pending == 0 && info.Size > 0 {
+			break
+		}
+		if time.Now().After(end) {
+			t.Fatalf("the log did not catch up: %+v", info)
+		}
+	}
+	time.Sleep(2500 * time.Millisecond) // a checkpoint covers everything
+	srv.kill9(t)
+	code, out, stderr := run(t, "ledger", "verify", "--data", data, "--checkpoint", filepath.Join(t.TempDir(), "trusted"))
+	if code != 0 || !strings.Contains(out, "waiting to be logged") || strings.Contains(out, " 1 waiting") {
+		t.Fatalf("ledger verify after the crashes: exit %d\n%s%s", code, out, stderr)
+	}
+	for _, id := range acked {
+		if code, _, stderr := run(t, "ledger", "proof", id, "--data", data); code != 0 {
+			t.Errorf("acknowledged assessment %s has no proof: %s", id, stderr)
+		}
+	}
 }
 
 // checkInvariants opens the stopped service's database and checks that
