@@ -201,27 +201,11 @@ func (s *Service) GetPolicy(ctx context.Context, p *access.Principal, id string)
 // ListPolicies lists the policies the caller may see: a firm's own, an
 // insurer's book, every policy for an arbiter.
 func (s *Service) ListPolicies(ctx context.Context, p *access.Principal, f PolicyFilter) ([]*Policy, string, error) {
-	const op insurable.Op = "underwriting.ListPolicies"
-	if p == nil {
-		return nil, "", insurable.Errorf(op, insurable.Unauthorized, "authentication required")
-	}
-	switch p.Kind {
-	case access.Firm:
-		f.Firm = p.Org
-	case access.Insurer:
-		f.Insurer = p.Org
-	case access.Arbiter:
-	default:
-		return nil, "", authorize(op, p, access.PolicyRead, 0, "", "")
-	}
-	if err := authorize(op, p, access.PolicyRead, access.Own|access.PolicyInsurer, "", ""); err != nil {
-		return nil, "", err
-	}
 	f.Page = clampPage(f.Page)
 	var out []*Policy
 	err := s.view(ctx, func(tx Tx) error {
 		var err error
-		out, err = tx.Policies(ctx, f)
+		out, err = s.policiesPage(ctx, tx, "underwriting.ListPolicies", p, f)
 		return err
 	})
 	return out, nextCursor(out, f.Page, func(x *Policy) string { return x.ID }), err

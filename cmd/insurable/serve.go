@@ -30,6 +30,7 @@ import (
 	"github.com/insurable/insurable/sqlite"
 	"github.com/insurable/insurable/underwriting"
 	"github.com/insurable/insurable/vulnassess"
+	"github.com/insurable/insurable/web"
 )
 
 // serveConfig is what serve was asked to do.
@@ -52,6 +53,8 @@ type serveConfig struct {
 	LedgerKey string
 	// CheckpointInterval is how often the log signs a new checkpoint.
 	CheckpointInterval time.Duration
+	// SecureCookies marks the web interface's cookies Secure.
+	SecureCookies bool
 	// Ready, when set, receives the address the server listens on.
 	Ready func(addr string)
 }
@@ -69,6 +72,13 @@ transition on record; and continuous underwriting, which re-evaluates the
 firms a newly imported advisory or KEV entry affects and suspends policies
 whose firms stay out of compliance past the grace period.
 
+The same address serves the web interface: log in with an API token to see
+an insurer's portfolio, a firm's posture, remediation plan and security
+metrics, each assessment's reasons and each policy's history; anyone can
+read the decision log's checkpoint and check an inclusion proof there
+(docs/web.md). Every assessment and transition is appended to that log
+(docs/ledger.md).
+
 Storage is SQLite in --data DIR by default, or PostgreSQL with --database
 postgres://…, on which any number of replicas may run. The API is described
 at /api/openapi.json (docs/api.md); docs/service.md explains the rest.
@@ -76,7 +86,8 @@ at /api/openapi.json (docs/api.md); docs/service.md explains the rest.
 On the first start with an empty database, serve creates the consortium
 that operates the service and prints its admin token. With --demo it starts
 on a fresh embedded database holding the example firms, an insurer with the
-baseline profile and an assessor, and prints tokens to try the API with.
+baseline profile and an assessor, and prints the URL and the tokens to log
+in with.
 SIGINT or SIGTERM stops it after the requests in flight are answered.`,
 		Example: `  insurable serve --demo
   insurable serve --addr 127.0.0.1:8080 --data /var/lib/insurable
@@ -100,6 +111,7 @@ SIGINT or SIGTERM stops it after the requests in flight are answered.`,
 	cmd.Flags().DurationVar(&cfg.JobLease, "job-lease", underwriting.DefaultJobLease, "how long a background job stays with a replica before another may take it over")
 	cmd.Flags().Int64Var(&cfg.MaxUpload, "max-upload", underwriting.DefaultMaxUploadBytes, "largest evidence archive accepted, in bytes")
 	cmd.Flags().StringVar(&cfg.LedgerKey, "ledger-key", "", "file of the decision log's signing key (default: $"+ledgerKeyEnv+", or ledger/log.key in --data, made on first start; required with --database)")
+	cmd.Flags().BoolVar(&cfg.SecureCookies, "secure-cookies", false, "mark the web interface's cookies Secure: set it when users reach the service over HTTPS (a TLS proxy in front)")
 	cmd.Flags().DurationVar(&cfg.CheckpointInterval, "checkpoint-interval", tlog.DefaultCheckpointInterval, "how often the decision log signs a new checkpoint while it grows")
 	return cmd
 }
@@ -116,9 +128,11 @@ type ServeMain struct {
 	Ledger     *tlog.Log
 	ledgerPool *pgxpool.Pool
 	log        *slog.Logger
-	feedsDir   string
-	manifest   [32]byte
-	tempDir    string
+	// demoTry, with --demo, says how to use the demo at the address.
+	demoTry  func(addr string) string
+	feedsDir string
+	manifest [32]byte
+	tempDir  string
 	// newAssessor builds the vulnerability assessor on a snapshot.
 	newAssessor func(*feeds.Snapshot) check.VulnerabilityAssessor
 }
@@ -209,7 +223,12 @@ func (a *App) newServeMain(ctx context.Context, cfg serveConfig) (*ServeMain, er
 		return nil, err
 	}
 	m.newAssessor = func(s *feeds.Snapshot) check.VulnerabilityAssessor { return vulnassess.New(s).WithSBOMCache(sboms) }
-	m.Server = server.New(server.Config{Service: m.Service, Log: a.Log, Registry: reg, LogFiles: m.Ledger.Fetcher()})
+	ui, err := web.New(web.Config{Service: m.Service, Log: a.Log, Secure: cfg.SecureCookies})
+	if err != nil {
+		m.Close()
+		return nil, err
+	}
+	m.Server = server.New(server.Config{Service: m.Service, Log: a.Log, Registry: reg, LogFiles: m.Ledger.Fetcher(), Web: ui})
 	return m, nil
 }
 
@@ -247,7 +266,10 @@ func (m *ServeMain) Run(ctx context.Context) error {
 	go func() { serveErr <- srv.Serve(ln) }()
 	addr := ln.Addr().String()
 	m.log.Info("serving", "addr", addr, "data", m.cfg.DataDir, "replica", m.Service.Replica())
-	fmt.Fprintf(m.app.Stdout, "insurable serve: listening on http://%s (API description: http://%s/api/openapi.json)\n", addr, addr)
+	fmt.Fprintf(m.app.Stdout, "insurable serve: listening on http://%s (web interface: http://%s/ · API description: http://%s/api/openapi.json)\n", addr, addr, addr)
+	if m.demoTry != nil {
+		fmt.Fprint(m.app.Stdout, m.demoTry(addr))
+	}
 	if m.cfg.Ready != nil {
 		m.cfg.Ready(addr)
 	}

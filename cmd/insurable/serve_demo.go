@@ -135,7 +135,10 @@ func (m *ServeMain) seedDemo(ctx context.Context, out io.Writer) error {
 	for _, n := range notes {
 		fmt.Fprintf(out, "  %s\n", n)
 	}
-	fmt.Fprintf(out, "Try:\n  curl -H 'Authorization: Bearer %s' http://%s/api/policies\n", ins.Token.Secret, m.cfg.Addr)
+	m.demoTry = func(addr string) string {
+		return fmt.Sprintf("Open http://%s/ and log in with the insurer's token (the portfolio) or a firm's (its posture).\n"+
+			"Or try the API:\n  curl -H 'Authorization: Bearer %s' http://%s/api/policies\n", addr, ins.Token.Secret, addr)
+	}
 	return nil
 }
 
