@@ -4,67 +4,21 @@ import (
 	"context"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/log"
-	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
-	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+
+	"github.com/insurable/insurable/internal/browsertest"
 )
 
 // screenshotPath is where INSURABLE_SCREENSHOTS=1 saves the picture of the
 // report that the documentation shows.
 const screenshotPath = "../docs/images/assessment-report.png"
 
-// findBrowser returns the path of a Chromium-based browser. Without one the
-// test is skipped, unless INSURABLE_REQUIRE_BROWSER=1 says it must run.
-func findBrowser(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("INSURABLE_REQUIRE_BROWSER") == "1" {
-		t.Fatal("no chromium, chromium-browser or google-chrome on PATH, and INSURABLE_REQUIRE_BROWSER=1")
-	}
-	t.Skip("no Chromium-based browser on PATH; install chromium to run this test")
-	return ""
-}
-
-// pageLog records what the page does that the report must never do.
-type pageLog struct {
-	mu       sync.Mutex
-	requests []string
-	problems []string
-}
-
-func (l *pageLog) event(ev any) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	switch ev := ev.(type) {
-	case *network.EventRequestWillBeSent:
-		l.requests = append(l.requests, ev.Request.URL)
-	case *runtime.EventExceptionThrown:
-		l.problems = append(l.problems, "exception: "+ev.ExceptionDetails.Text)
-	case *runtime.EventConsoleAPICalled:
-		if ev.Type == runtime.ConsoleAPICalledTypeError || ev.Type == runtime.ConsoleAPICalledTypeWarning {
-			l.problems = append(l.problems, "console."+string(ev.Type))
-		}
-	case *log.EventEntryAdded:
-		if ev.Entry.Level == log.EntryLevelError || ev.Entry.Level == log.EntryLevelWarning {
-			l.problems = append(l.problems, string(ev.Entry.Source)+": "+ev.Entry.Text)
-		}
-	}
-}
-
 func TestHTMLInBrowser(t *testing.T) {
-	browser := findBrowser(t)
 	start := time.Now()
 	r := loadResult(t, "riverbend-water.json")
 	page := filepath.Join(t.TempDir(), "report.html")
@@ -80,22 +34,7 @@ func TestHTMLInBrowser(t *testing.T) {
 	}
 	pageURL := (&url.URL{Scheme: "file", Path: page}).String()
 
-	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
-	defer cancel()
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(browser),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 900),
-	)
-	ctx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
-	defer cancelAlloc()
-	var pl pageLog
-	ctx, cancelTab := chromedp.NewContext(ctx, chromedp.WithListener(pl.event))
-	defer cancelTab()
+	ctx, pl := browsertest.Start(t, 1280, 900, 20*time.Second)
 
 	if err := chromedp.Do(ctx, chromedp.Navigate(pageURL), chromedp.WaitReady(chromedp.CSS("body"))); err != nil {
 		t.Fatalf("open %s: %v", pageURL, err)
@@ -160,19 +99,18 @@ func TestHTMLInBrowser(t *testing.T) {
 		t.Errorf("A8's findings do not show once opened (%v, %v)", shown, err)
 	}
 
-	if os.Getenv("INSURABLE_SCREENSHOTS") == "1" {
+	if browsertest.Screenshots() {
 		saveScreenshot(ctx, t)
 	}
 
-	pl.mu.Lock()
-	defer pl.mu.Unlock()
-	for _, p := range pl.problems {
+	for _, p := range pl.Problems() {
 		t.Errorf("browser reported: %s", p)
 	}
-	if len(pl.requests) == 0 {
+	requests := pl.Requests()
+	if len(requests) == 0 {
 		t.Error("saw no request at all; the network log is not working")
 	}
-	for _, u := range pl.requests {
+	for _, u := range requests {
 		if u != pageURL {
 			t.Errorf("report made a request for %s", u)
 		}
