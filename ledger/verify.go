@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"io/fs"
 
 	"github.com/transparency-dev/merkle/compact"
 	"github.com/transparency-dev/merkle/proof"
@@ -36,29 +37,53 @@ type LogState struct {
 	Problems []Problem
 }
 
+// ErrNoCheckpoint says that the log has published no checkpoint: it is
+// empty, or it is not where it was looked for.
+var ErrNoCheckpoint = errors.New("the log has published no checkpoint")
+
+// missing reports whether err says that the log lacks a resource (a
+// tile, an entry bundle) that a verified checkpoint commits to: once the
+// checkpoint's signature verifies, that is a log that does not verify,
+// not a failure to run.
+func missing(err error) bool { return errors.Is(err, fs.ErrNotExist) }
+
 // CheckLog verifies the log as a whole: the latest checkpoint's
 // signature; that it extends the trusted checkpoint (when one is given),
 // by a consistency proof from the log's tiles and by recomputing the
 // trusted root from the entries; and that the entries hash to the
 // latest root, which proves that every one of them is in the tree the
-// checkpoint commits to. A log that does not verify gives an error
-// wrapping ErrNotVerified; an entry that does not decode is a problem of
-// the state.
+// checkpoint commits to. A log that does not verify — a bad signature, a
+// rollback or a fork, tiles or entries missing, malformed or not under
+// the root — gives an error wrapping ErrNotVerified; a log with no
+// checkpoint at all gives one wrapping ErrNoCheckpoint (and
+// ErrNotVerified too when a trusted checkpoint says it had entries). An
+// entry that does not decode is a problem of the state.
 func CheckLog(ctx context.Context, r LogReader, v note.Verifier, trusted []byte) (*LogState, error) {
-	raw, err := r.Checkpoint(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("reading the log's checkpoint: %w", err)
-	}
 	st := &LogState{}
-	if st.Checkpoint, err = OpenCheckpoint(raw, v); err != nil {
-		return nil, fmt.Errorf("the log's latest %w", err)
-	}
-	cp := st.Checkpoint
+	var err error
 	if len(bytes.TrimSpace(trusted)) > 0 {
 		if st.Trusted, err = OpenCheckpoint(trusted, v); err != nil {
 			return nil, fmt.Errorf("the trusted %w", err)
 		}
-		t := st.Trusted
+	}
+	raw, err := r.Checkpoint(ctx)
+	if err != nil {
+		if missing(err) || errors.Is(err, ErrNoCheckpoint) {
+			if !errors.Is(err, ErrNoCheckpoint) {
+				err = fmt.Errorf("%w: %w", ErrNoCheckpoint, err)
+			}
+			if st.Trusted != nil && st.Trusted.Size > 0 {
+				return nil, fmt.Errorf("log %w: the trusted checkpoint has %d entries, but %w: the log was deleted or replaced", ErrNotVerified, st.Trusted.Size, err)
+			}
+			return nil, err
+		}
+		return nil, fmt.Errorf("reading the log's checkpoint: %w", err)
+	}
+	if st.Checkpoint, err = OpenCheckpoint(raw, v); err != nil {
+		return nil, fmt.Errorf("the log's latest %w", err)
+	}
+	cp := st.Checkpoint
+	if t := st.Trusted; t != nil {
 		switch {
 		case t.Size > cp.Size:
 			return nil, fmt.Errorf("consistency %w: the log has %d entries, fewer than the %d of the trusted checkpoint: it was rolled back or forked", ErrNotVerified, cp.Size, t.Size)
@@ -66,11 +91,14 @@ func CheckLog(ctx context.Context, r LogReader, v note.Verifier, trusted []byte)
 			return nil, fmt.Errorf("consistency %w: the log's root at size %d is not the trusted checkpoint's: it was rewritten", ErrNotVerified, cp.Size)
 		case t.Size > 0 && t.Size < cp.Size:
 			hashes, err := r.ConsistencyProof(ctx, t.Size, cp.Size)
+			if missing(err) && !IsNotVerified(err) {
+				err = fmt.Errorf("%w: %w", ErrNotVerified, err)
+			}
 			if err != nil {
 				return nil, fmt.Errorf("consistency proof from %d to %d: %w", t.Size, cp.Size, err)
 			}
 			if err := proof.VerifyConsistency(rfc6962.DefaultHasher, t.Size, cp.Size, hashes, t.Root, cp.Root); err != nil {
-				return nil, fmt.Errorf("consistency %w: the log at %d entries does not extend the trusted checkpoint of %d: %v", ErrNotVerified, cp.Size, t.Size, err)
+				return nil, fmt.Errorf("consistency %w: the log at %d entries (root %s) does not extend the trusted checkpoint of %d (root %s): it was forked or rewritten", ErrNotVerified, cp.Size, cp.RootBase64(), t.Size, t.RootBase64())
 			}
 		}
 	}
@@ -97,7 +125,7 @@ func CheckLog(ctx context.Context, r LogReader, v note.Verifier, trusted []byte)
 	}
 	err = r.Entries(ctx, 0, cp.Size, func(i uint64, e []byte) error {
 		if i != uint64(len(st.Leaves)) {
-			return fmt.Errorf("entries out of order: %d after %d", i, len(st.Leaves))
+			return fmt.Errorf("entries %w: entry %d comes after %d", ErrNotVerified, i, len(st.Leaves))
 		}
 		if err := rng.Append(LeafHash(e), nil); err != nil {
 			return err
@@ -115,6 +143,9 @@ func CheckLog(ctx context.Context, r LogReader, v note.Verifier, trusted []byte)
 		}
 		return nil
 	})
+	if missing(err) && !IsNotVerified(err) {
+		return nil, fmt.Errorf("entries %w: the log lacks entries its checkpoint of %d commits to: %w", ErrNotVerified, cp.Size, err)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -132,6 +163,9 @@ func CheckLog(ctx context.Context, r LogReader, v note.Verifier, trusted []byte)
 // and checks it against the checkpoint's root with the entry's leaf hash.
 func VerifyInclusion(ctx context.Context, r LogReader, cp *Checkpoint, index uint64, entry []byte) error {
 	hashes, err := r.InclusionProof(ctx, index, cp.Size)
+	if missing(err) && !IsNotVerified(err) {
+		err = fmt.Errorf("%w: %w", ErrNotVerified, err)
+	}
 	if err != nil {
 		return fmt.Errorf("inclusion proof of entry %d: %w", index, err)
 	}

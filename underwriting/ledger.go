@@ -491,6 +491,21 @@ type VerifyOptions struct {
 // report lists everything else.
 func VerifyLedger(ctx context.Context, store Store, r ledger.LogReader, v note.Verifier, opts VerifyOptions) (*ledger.Report, *ledger.Checkpoint, error) {
 	st, err := ledger.CheckLog(ctx, r, v, opts.Trusted)
+	if errors.Is(err, ledger.ErrNoCheckpoint) && !ledger.IsNotVerified(err) {
+		// No log at all: a failed verification when the database says
+		// records were appended to it.
+		var maxIdx int64
+		if verr := store.View(ctx, func(tx Tx) error {
+			var err error
+			maxIdx, err = tx.MaxLedgerIndex(ctx)
+			return err
+		}); verr != nil {
+			return nil, nil, verr
+		}
+		if maxIdx >= 0 {
+			return nil, nil, fmt.Errorf("log %w: the database records %d entries appended to the log, but %w", ledger.ErrNotVerified, maxIdx+1, err)
+		}
+	}
 	if err != nil {
 		return nil, nil, err
 	}

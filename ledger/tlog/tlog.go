@@ -9,6 +9,7 @@ package tlog
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -190,6 +191,7 @@ type Reader struct {
 	mu     sync.Mutex
 	pb     *client.ProofBuilder
 	pbSize uint64
+	pbBad  error // why pb's last tile read failed
 }
 
 var _ ledger.LogReader = (*Reader)(nil)
@@ -216,12 +218,13 @@ func (r *Reader) Verifier() note.Verifier { return r.v }
 // tiles as they are.
 func (r *Reader) Fetcher() Fetcher { return r.f }
 
-// Checkpoint returns the latest published checkpoint as signed;
-// os.ErrNotExist before the first.
+// Checkpoint returns the latest published checkpoint as signed; an
+// error wrapping ledger.ErrNoCheckpoint and os.ErrNotExist before the
+// first.
 func (r *Reader) Checkpoint(ctx context.Context) ([]byte, error) {
 	cp, err := r.f.ReadCheckpoint(ctx)
 	if errors.Is(err, os.ErrNotExist) || (err == nil && len(cp) == 0) {
-		return nil, fmt.Errorf("the log has published no checkpoint: %w", os.ErrNotExist)
+		return nil, fmt.Errorf("%w: %w", ledger.ErrNoCheckpoint, os.ErrNotExist)
 	}
 	return cp, err
 }
@@ -235,37 +238,73 @@ func (r *Reader) Latest(ctx context.Context) (*ledger.Checkpoint, error) {
 	return ledger.OpenCheckpoint(raw, r.v)
 }
 
+// tileReader reads hash tiles for a proof builder and keeps, in *bad, why
+// the log could not give one: missing, or too short for the tree size or
+// not a whole number of hashes. tessera's proof builder flattens the
+// errors it is given, so the reader looks here to tell a log that does
+// not hold what its checkpoint commits to (ledger.ErrNotVerified) from
+// one it could not read.
+func (r *Reader) tileReader(bad *error) client.TileFetcherFunc {
+	return func(ctx context.Context, level, index uint64, p uint8) ([]byte, error) {
+		data, err := r.f.ReadTile(ctx, level, index, p)
+		want := uint64(p)
+		if want == 0 {
+			want = layout.TileWidth
+		}
+		switch {
+		case errors.Is(err, os.ErrNotExist):
+			*bad = fmt.Errorf("log %w: it lacks %s (%w)", ledger.ErrNotVerified, layout.TilePath(level, index, p), err)
+		case err == nil && (len(data)%sha256.Size != 0 || uint64(len(data)/sha256.Size) < want):
+			*bad = fmt.Errorf("log %w: its %s holds %d bytes, not %d hashes", ledger.ErrNotVerified, layout.TilePath(level, index, p), len(data), want)
+			err = *bad
+		}
+		return data, err
+	}
+}
+
 // InclusionProof builds the inclusion proof of the entry at index in the
-// tree of the given size from the log's tiles.
+// tree of the given size from the log's tiles. A tile that is missing or
+// malformed gives an error wrapping ledger.ErrNotVerified.
 func (r *Reader) InclusionProof(ctx context.Context, index, size uint64) ([][]byte, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.pb == nil || r.pbSize != size {
-		pb, err := client.NewProofBuilder(ctx, size, r.f.ReadTile)
+		pb, err := client.NewProofBuilder(ctx, size, r.tileReader(&r.pbBad))
 		if err != nil {
 			return nil, err
 		}
 		r.pb, r.pbSize = pb, size
 	}
+	r.pbBad = nil
 	p, err := r.pb.InclusionProof(ctx, index)
 	if err != nil {
 		r.pb = nil // it may hold what failed to read
+		if r.pbBad != nil {
+			return nil, r.pbBad
+		}
 	}
 	return p, err
 }
 
 // ConsistencyProof builds the consistency proof between two tree sizes
-// from the log's tiles.
+// from the log's tiles. A tile that is missing or malformed gives an
+// error wrapping ledger.ErrNotVerified.
 func (r *Reader) ConsistencyProof(ctx context.Context, smaller, larger uint64) ([][]byte, error) {
-	pb, err := client.NewProofBuilder(ctx, larger, r.f.ReadTile)
+	var bad error
+	pb, err := client.NewProofBuilder(ctx, larger, r.tileReader(&bad))
 	if err != nil {
 		return nil, err
 	}
-	return pb.ConsistencyProof(ctx, smaller, larger)
+	p, err := pb.ConsistencyProof(ctx, smaller, larger)
+	if err != nil && bad != nil {
+		return nil, bad
+	}
+	return p, err
 }
 
 // Entries calls fn with each entry of [from, to), in order, reading the
-// entry bundles of a tree of size to.
+// entry bundles of a tree of size to. A bundle that is missing (the error
+// wraps os.ErrNotExist) or malformed (ledger.ErrNotVerified) ends it.
 func (r *Reader) Entries(ctx context.Context, from, to uint64, fn func(uint64, []byte) error) error {
 	for b := from / layout.EntryBundleWidth; b*layout.EntryBundleWidth < to; b++ {
 		raw, err := r.f.ReadEntryBundle(ctx, b, layout.PartialTileSize(0, b, to))
@@ -274,7 +313,7 @@ func (r *Reader) Entries(ctx context.Context, from, to uint64, fn func(uint64, [
 		}
 		var eb api.EntryBundle
 		if err := eb.UnmarshalText(raw); err != nil {
-			return fmt.Errorf("entry bundle %d: %w", b, err)
+			return fmt.Errorf("entry bundle %d %w: %v", b, ledger.ErrNotVerified, err)
 		}
 		for i, e := range eb.Entries {
 			idx := b*layout.EntryBundleWidth + uint64(i)
