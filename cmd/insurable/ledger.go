@@ -1,7 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,10 +16,10 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/spf13/cobra"
 	"golang.org/x/mod/sumdb/note"
-	"k8s.io/klog/v2"
 
 	"github.com/insurable/insurable"
 	"github.com/insurable/insurable/ledger"
@@ -26,17 +29,31 @@ import (
 	"github.com/insurable/insurable/underwriting"
 )
 
+// ledgerExitStatus is the exit status paragraph of the ledger commands'
+// help.
+const ledgerExitStatus = `Exit status: 0 when everything verifies; 7 when the command ran and found
+something that does not verify; 3 on a mistake in the command line, 4 on
+malformed input (a key, a proof, a checkpoint file), 5 when the database,
+the log or the record is not there, 6 on any other failure.`
+
 // ledgerCommand groups the commands of the tamper-evident decision log.
 func (a *App) ledgerCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "ledger",
 		Short: "Verify the tamper-evident decision log, and prove and check its entries",
 		Long: `Every assessment and policy transition the service records is appended to a
-transparency log (tessera, C2SP tlog-tiles) whose checkpoints are signed notes.
-These commands verify a database against its log, print the inclusion proof of
-a record, check a proof with the log's public key alone, and make and show
-the log's keys. docs/ledger.md describes the entries, the proofs and how to
-check them without insurable.`,
+transparency log (tessera, C2SP tlog-tiles) whose checkpoints are signed notes
+(Ed25519). An entry holds identifiers, digests and decisions, never evidence.
+
+  verify       verify a service's database against its log (an operator, an
+               auditor with a copy of the data)
+  proof        print the inclusion proof of one decision or transition
+  check-proof  check a proof with the log's public key alone (a firm, a
+               third party)
+  key, keygen  show the log's public key; make a signing key for replicas
+
+docs/ledger.md describes the entries, the proofs and how to check them
+without insurable.`,
 	}
 	cmd.AddCommand(a.ledgerVerifyCommand(), a.ledgerProofCommand(), a.ledgerCheckProofCommand(), a.ledgerKeyCommand(), a.ledgerKeygenCommand())
 	return cmd
@@ -50,11 +67,36 @@ type ledgerSource struct {
 }
 
 func (s *ledgerSource) register(cmd *cobra.Command, withKey bool) {
-	cmd.Flags().StringVar(&s.data, "data", "", "the service's data directory: the SQLite database and the log (default as for serve)")
+	cmd.Flags().StringVar(&s.data, "data", "", "the service's data directory: its SQLite database and its log in ledger/log (default as for serve)")
 	cmd.Flags().StringVar(&s.database, "database", "", "the service's PostgreSQL database (postgres://…), which holds its log too")
 	if withKey {
-		cmd.Flags().StringVar(&s.key, "key", "", "the log's public key (name+hash+key), or a file holding it (default: the key the database was logged under)")
+		cmd.Flags().StringVar(&s.key, "key", "", "the log's public key (name+hash+key), or a file holding it (default: the key pinned in the database)")
 	}
+}
+
+// dir is the data directory the source names.
+func (s *ledgerSource) dir() string {
+	if s.data != "" {
+		return s.data
+	}
+	return defaultServiceDir()
+}
+
+// id names the database the source points at, the same however it is
+// spelt: the PostgreSQL server and database (no user, no password), or
+// the data directory's absolute path.
+func (s *ledgerSource) id() string {
+	if s.database != "" {
+		if cfg, err := pgconn.ParseConfig(s.database); err == nil {
+			return fmt.Sprintf("postgres://%s:%d/%s", cfg.Host, cfg.Port, cfg.Database)
+		}
+		return "postgres://" + s.database
+	}
+	dir, err := filepath.Abs(s.dir())
+	if err != nil {
+		dir = s.dir()
+	}
+	return "file://" + dir
 }
 
 // opened is a service's store and log, read-only.
@@ -62,8 +104,8 @@ type opened struct {
 	store  underwriting.Store
 	reader *tlog.Reader
 	pool   *pgxpool.Pool
-	// keySource says where the public key came from.
-	keySource string
+	// key is the log's public key; keySource says where it came from.
+	key, keySource string
 }
 
 func (o *opened) Close() {
@@ -77,15 +119,12 @@ func (o *opened) Close() {
 
 // open opens the store and a reader of the log, with the public key from
 // --key, the database (pinned by serve), or the data directory's key.
-func (s *ledgerSource) open(ctx context.Context, a *App) (*opened, error) {
-	klog.SetSlogLogger(a.Log)
+// noKey is the advice given when there is no key.
+func (s *ledgerSource) open(ctx context.Context, noKey string) (*opened, error) {
 	if s.data != "" && s.database != "" {
 		return nil, usagef("give --data or --database, not both")
 	}
-	dir := s.data
-	if dir == "" {
-		dir = defaultServiceDir()
-	}
+	dir := s.dir()
 	o := &opened{}
 	var err error
 	if s.database != "" {
@@ -99,12 +138,15 @@ func (s *ledgerSource) open(ctx context.Context, a *App) (*opened, error) {
 	if err != nil {
 		return nil, err
 	}
-	v, src, err := s.verifier(ctx, o.store, dir)
-	if err != nil {
+	if o.key, o.keySource, err = s.publicKey(ctx, o.store, dir, noKey); err != nil {
 		o.Close()
 		return nil, err
 	}
-	o.keySource = src
+	v, err := ledger.NewVerifier(o.key)
+	if err != nil {
+		o.Close()
+		return nil, wrapInvalid(err)
+	}
 	if s.database != "" {
 		if o.pool, err = pgxpool.New(ctx, s.database); err != nil {
 			o.Close()
@@ -117,65 +159,134 @@ func (s *ledgerSource) open(ctx context.Context, a *App) (*opened, error) {
 	return o, nil
 }
 
-func (s *ledgerSource) verifier(ctx context.Context, store underwriting.Store, dir string) (note.Verifier, string, error) {
+// publicKey returns the log's public key and where it came from: --key,
+// the key pinned in the database, or the data directory's log.pub.
+func (s *ledgerSource) publicKey(ctx context.Context, store underwriting.Store, dir, noKey string) (key, source string, err error) {
 	if s.key != "" {
 		k, err := readKeyArg(s.key)
-		if err != nil {
-			return nil, "", err
-		}
-		v, err := ledger.NewVerifier(k)
-		return v, "--key", wrapInvalid(err)
+		return k, "--key", err
 	}
 	var pinned string
-	err := store.View(ctx, func(tx underwriting.Tx) error {
+	err = store.View(ctx, func(tx underwriting.Tx) error {
 		var err error
 		pinned, err = tx.LedgerMeta(ctx, "verifier_key")
 		return err
 	})
 	if err == nil {
-		v, err := ledger.NewVerifier(pinned)
-		return v, "the key the database was logged under", wrapInvalid(err)
+		return pinned, "the key pinned in the database", nil
 	}
 	if insurable.ErrorKind(err) != insurable.NotExist {
-		return nil, "", err
+		return "", "", err
 	}
 	if s.database == "" {
 		if data, err := os.ReadFile(filepath.Join(dir, ledgerPubFile)); err == nil {
-			v, err := ledger.NewVerifier(string(data))
-			return v, filepath.Join(dir, ledgerPubFile), wrapInvalid(err)
+			return strings.TrimSpace(string(data)), filepath.Join(dir, ledgerPubFile), nil
 		}
 	}
-	return nil, "", insurable.Errorf("ledger", insurable.NotExist, "no decision log's key: the service has never run with a log here; give --key")
+	return "", "", insurable.Errorf("ledger", insurable.NotExist, "no decision log's key: the service has never run with a log on this database; %s", noKey)
 }
 
 func wrapInvalid(err error) error { return insurable.Wrap("ledger", insurable.Invalid, err) }
 
-// readKeyArg takes a key given on the command line, or the file that
-// holds it.
+// readKeyArg takes a public key given on the command line, or the file
+// that holds it (as the service serves it at
+// /.well-known/insurable/ledger-key).
 func readKeyArg(arg string) (string, error) {
 	arg = strings.TrimSpace(arg)
-	if strings.Count(arg, "+") >= 2 && !strings.ContainsAny(arg, "/\\") || strings.HasPrefix(arg, ledger.OriginPrefix) && strings.Count(arg, "+") >= 2 {
+	if _, err := note.NewVerifier(arg); err == nil {
 		return arg, nil
 	}
 	data, err := os.ReadFile(arg)
 	if err != nil {
-		return "", insurable.Wrap("ledger", insurable.NotExist, fmt.Errorf("--key %s: neither a key (name+hash+key) nor a readable file: %w", arg, err))
+		if strings.Count(arg, "+") >= 2 {
+			_, verr := ledger.NewVerifier(arg)
+			return "", wrapInvalid(fmt.Errorf("--key: %v", verr))
+		}
+		return "", insurable.Wrap("ledger", insurable.NotExist, fmt.Errorf("--key %s: neither a public key (name+hash+key) nor a readable file: %w", arg, err))
 	}
-	return strings.TrimSpace(string(data)), nil
+	k := strings.TrimSpace(string(data))
+	if _, err := ledger.NewVerifier(k); err != nil {
+		return "", wrapInvalid(fmt.Errorf("--key %s: %v", arg, err))
+	}
+	return k, nil
 }
 
-// trustedPath is where verify keeps the last verified checkpoint of a
-// log, unless --checkpoint says otherwise: per user, outside the data
-// directory it checks.
-func trustedPath(origin string) string {
-	dir := os.Getenv("XDG_STATE_HOME")
-	if dir == "" {
-		if h, err := os.UserHomeDir(); err == nil {
-			dir = filepath.Join(h, ".local", "state")
-		}
+// stateDir is where verify keeps trusted checkpoints: per user, outside
+// any data directory it checks.
+func stateDir() (string, error) {
+	if d := os.Getenv("XDG_STATE_HOME"); d != "" {
+		return filepath.Join(d, "insurable", "ledger"), nil
 	}
-	name := regexp.MustCompile(`[^A-Za-z0-9._-]+`).ReplaceAllString(origin, "_")
-	return filepath.Join(dir, "insurable", "ledger", name+".checkpoint")
+	h, err := os.UserHomeDir()
+	if err != nil || h == "" {
+		return "", usagef("no home directory to keep the trusted checkpoint in: give --checkpoint FILE")
+	}
+	return filepath.Join(h, ".local", "state", "insurable", "ledger"), nil
+}
+
+var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
+
+// trustedPath is the file where verify keeps the last verified
+// checkpoint of the database id names, unless --checkpoint says
+// otherwise. It is named after the database, not after the log's key: a
+// database whose pinned key was replaced, with a log signed by the new
+// key, then fails against the checkpoint the old key signed.
+func trustedPath(id string) (string, error) {
+	dir, err := stateDir()
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256([]byte(id))
+	name := strings.Trim(unsafeName.ReplaceAllString(id, "_"), "_")
+	if len(name) > 80 {
+		name = name[len(name)-80:]
+	}
+	return filepath.Join(dir, name+"-"+hex.EncodeToString(sum[:4])+".checkpoint"), nil
+}
+
+// saveCheckpoint replaces the trusted checkpoint file, atomically.
+func saveCheckpoint(path string, note []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), ".checkpoint-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	if _, err := f.Write(note); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Chmod(0o644); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), path)
+}
+
+// verifyResult is what ledger verify -o json prints.
+type verifyResult struct {
+	// OK is true when everything verified.
+	OK bool `json:"ok"`
+	// LogError says why the log itself does not verify; then there is no
+	// report.
+	LogError string         `json:"log_error,omitempty"`
+	Report   *ledger.Report `json:"report,omitempty"`
+	// Key is the public key the log was verified with, KeySource where
+	// it came from.
+	Key       string `json:"key"`
+	KeySource string `json:"key_source"`
+	// TrustedCheckpoint is the file of the trusted checkpoint; Trusted
+	// says whether it held one (false on a first verification).
+	TrustedCheckpoint string `json:"trusted_checkpoint"`
+	Trusted           bool   `json:"trusted"`
+	// Saved says whether the verified checkpoint became the trusted one.
+	Saved     bool   `json:"saved"`
+	SaveError string `json:"save_error,omitempty"`
 }
 
 func (a *App) ledgerVerifyCommand() *cobra.Command {
@@ -191,104 +302,154 @@ func (a *App) ledgerVerifyCommand() *cobra.Command {
 		Short: "Verify the decision log and every decision and transition the database holds against it",
 		Long: `verify checks the decision log, then the database against it:
 
-  - the latest checkpoint is signed by the log's key;
-  - it is consistent with the trusted checkpoint (the one this command saved
-    after the last verification, or the file --checkpoint names): a
-    consistency proof from the log's tiles, and the trusted root recomputed
-    from the entries, so the log was neither rolled back nor rewritten;
-  - every entry hashes into the checkpoint's root;
-  - every assessment and transition in the database has an entry, an
-    inclusion proof from the tiles verifies for it, and the entry rebuilt
-    from the record as it is now is byte for byte the logged one;
-  - every entry's record is still in the database; every policy is in the
-    state its last logged transition left it; every remediation item
-    marked resolved was resolved by a logged assessment.
+  1. the latest checkpoint is signed by the log's key;
+  2. the log extends the trusted checkpoint: a consistency proof from the
+     log's tiles verifies, and the trusted root is recomputed from the
+     entries, so the log was neither rolled back nor rewritten;
+  3. every entry hashes into the latest checkpoint's root, and no tile or
+     entry the checkpoint commits to is missing;
+  4. every assessment and transition in the database has an entry, its
+     inclusion proof from the tiles verifies, and the entry rebuilt from the
+     record as it is now is byte for byte the logged one;
+  5. every entry's record is still in the database; every policy is in the
+     state its last logged transition left it; every remediation item
+     marked resolved was resolved by a logged assessment.
 
-It lists every record that no longer matches its entry, field by field.
-Records queued for the log within --pending-grace are counted as pending;
-older ones are problems (the service is not appending). On success the
-checkpoint becomes the trusted one.
+Each record that does not verify is listed with its id, its entry's index
+and what differs, field by field (log ≠ database). Records queued less than
+--pending-grace ago are counted as pending; older ones are problems (the
+service is not appending).
 
-Exit status: 0 when everything verifies, 7 when anything does not, above 2
-on other errors.`,
-		Example: `  insurable ledger verify --data /var/lib/insurable
-  insurable ledger verify --database postgres://insurable@db/insurable --key log.pub
-  insurable ledger verify --data DIR --checkpoint auditor.checkpoint -o json`,
+The trusted checkpoint. Consistency is proved from a checkpoint kept outside
+the database, which someone who can change the database cannot change:
+--checkpoint FILE, or by default a file per database under
+$XDG_STATE_HOME/insurable/ledger (~/.local/state/insurable/ledger). On the
+first verification there is none: the log is checked as it is, and the
+checkpoint becomes the trusted one. After every verification that passes,
+the file is replaced by the newer checkpoint (--no-save keeps it). Keep it,
+or copy it somewhere safe: a log that no longer extends it fails, as does a
+log signed by another key.
+
+The key. By default the checkpoints are checked with the key pinned in the
+database when the service first ran. An auditor should give the key
+published for the log (--key, as /.well-known/insurable/ledger-key serves
+it), which does not depend on the database.
+
+` + ledgerExitStatus,
+		Example: `  # The service's own data directory, with the trusted checkpoint kept per user
+  insurable ledger verify --data /var/lib/insurable
+
+  # An auditor: the published key and a checkpoint file of their own
+  curl -s https://insurer.example/.well-known/insurable/ledger-key > log.pub
+  insurable ledger verify --database postgres://auditor@db/insurable \
+      --key log.pub --checkpoint auditor.checkpoint
+
+  # In a script
+  insurable ledger verify --data DIR -o json > report.json || echo "exit $?"`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := out.validate(); err != nil {
 				return err
 			}
 			ctx := cmd.Context()
-			o, err := src.open(ctx, a)
+			if checkpoint == "" {
+				var err error
+				if checkpoint, err = trustedPath(src.id()); err != nil {
+					return err
+				}
+			}
+			trusted, err := os.ReadFile(checkpoint)
+			if err != nil && !errors.Is(err, os.ErrNotExist) {
+				return insurable.Wrap("ledger verify", insurable.Invalid, fmt.Errorf("the trusted checkpoint: %w", err))
+			}
+			o, err := src.open(ctx, "give its public key with --key")
 			if err != nil {
 				return err
 			}
 			defer o.Close()
+			res := verifyResult{Key: o.key, KeySource: o.keySource, TrustedCheckpoint: checkpoint, Trusted: len(bytes.TrimSpace(trusted)) > 0}
 			v := o.reader.Verifier()
-			if checkpoint == "" {
-				checkpoint = trustedPath(v.Name())
-			}
-			trusted, err := os.ReadFile(checkpoint)
-			if err != nil && !errors.Is(err, os.ErrNotExist) {
-				return insurable.Wrap("ledger verify", insurable.Invalid, err)
+			if res.Trusted {
+				if _, err := ledger.OpenCheckpoint(trusted, v); err != nil {
+					// The log's key changed, or the file is not this log's.
+					a.exit = insurable.ExitVerifyFail
+					res.LogError = fmt.Sprintf("the trusted checkpoint in %s %v: it is not a checkpoint of this log signed by %s (%s)", checkpoint, strings.TrimPrefix(err.Error(), "checkpoint "), o.key, o.keySource)
+					if out.format == "json" {
+						return writeJSON(a.Stdout, res)
+					}
+					printVerifyReport(a.Stdout, &res)
+					return nil
+				}
 			}
 			rep, cp, err := underwriting.VerifyLedger(ctx, o.store, o.reader, v, underwriting.VerifyOptions{Trusted: trusted, Now: a.Now(), PendingGrace: grace})
-			if err != nil {
-				if !ledger.IsNotVerified(err) {
-					return err
-				}
-				a.exit = insurable.ExitVerifyFail
-				if out.format == "json" {
-					return writeJSON(a.Stdout, map[string]any{"ok": false, "log": err.Error()})
-				}
-				fmt.Fprintf(a.Stdout, "The decision log does not verify: %v\n", err)
-				return nil
+			switch {
+			case err != nil && ledger.IsNotVerified(err):
+				res.LogError = err.Error()
+			case errors.Is(err, ledger.ErrNoCheckpoint):
+				return insurable.Errorf("ledger verify", insurable.NotExist, "%v: the service has appended nothing to the log yet, or the log is not in %s", err, logPlace(&src))
+			case err != nil:
+				return err
+			default:
+				res.Report, res.OK = rep, rep.OK()
 			}
-			saved := ""
-			if rep.OK() && !noSave {
-				if err := os.MkdirAll(filepath.Dir(checkpoint), 0o755); err == nil {
-					if err := os.WriteFile(checkpoint, cp.Note, 0o644); err == nil {
-						saved = checkpoint
-					}
+			if res.OK && !noSave {
+				if err := saveCheckpoint(checkpoint, cp.Note); err != nil {
+					res.SaveError = err.Error()
+					fmt.Fprintf(a.Stderr, "insurable: warning: the trusted checkpoint was not saved: %v\n", err)
+				} else {
+					res.Saved = true
 				}
 			}
-			if !rep.OK() {
+			if !res.OK {
 				a.exit = insurable.ExitVerifyFail
 			}
 			if out.format == "json" {
-				return writeJSON(a.Stdout, map[string]any{"ok": rep.OK(), "report": rep, "key": o.keySource, "trusted_checkpoint": checkpoint, "saved": saved != ""})
+				return writeJSON(a.Stdout, res)
 			}
-			printVerifyReport(a.Stdout, rep, o.keySource, checkpoint, saved)
+			printVerifyReport(a.Stdout, &res)
 			return nil
 		},
 	}
 	src.register(cmd, true)
 	out.register(cmd, "text", "text", "json")
-	cmd.Flags().StringVar(&checkpoint, "checkpoint", "", "the trusted checkpoint to prove consistency from, updated after a verification that passes (default: kept per log under $XDG_STATE_HOME/insurable/ledger)")
-	cmd.Flags().BoolVar(&noSave, "no-save", false, "do not update the trusted checkpoint")
+	cmd.Flags().StringVar(&checkpoint, "checkpoint", "", "the trusted checkpoint (a signed note) to prove consistency from, replaced by the newer one after a verification that passes (default: one file per database under $XDG_STATE_HOME/insurable/ledger)")
+	cmd.Flags().BoolVar(&noSave, "no-save", false, "leave the trusted checkpoint as it is")
 	cmd.Flags().DurationVar(&grace, "pending-grace", 10*time.Minute, "how long a record may wait to be appended to the log before it is a problem")
 	return cmd
 }
 
-func printVerifyReport(w io.Writer, rep *ledger.Report, keySource, checkpoint, saved string) {
-	fmt.Fprintf(w, "Log %s: %d entries, root %s; the checkpoint's signature verifies with %s.\n", rep.Origin, rep.Size, rep.Root, keySource)
+// logPlace says where the source's log is.
+func logPlace(s *ledgerSource) string {
+	if s.database != "" {
+		return "the database's tessera_* tables"
+	}
+	return filepath.Join(s.dir(), ledgerLogDir)
+}
+
+func printVerifyReport(w io.Writer, res *verifyResult) {
+	if res.LogError != "" {
+		fmt.Fprintf(w, "FAILED: the decision log does not verify: %s.\n", res.LogError)
+		fmt.Fprintf(w, "Key: %s (%s). Trusted checkpoint: %s.\n", res.Key, res.KeySource, res.TrustedCheckpoint)
+		return
+	}
+	rep := res.Report
+	fmt.Fprintf(w, "Log %s: %d entries, root %s; the checkpoint's signature verifies with %s.\n", rep.Origin, rep.Size, rep.Root, res.KeySource)
 	if rep.TrustedSize >= 0 {
-		fmt.Fprintf(w, "It extends the trusted checkpoint of %d entries (%s): consistency proven.\n", rep.TrustedSize, checkpoint)
+		fmt.Fprintf(w, "It extends the trusted checkpoint of %d entries (%s): consistency proven.\n", rep.TrustedSize, res.TrustedCheckpoint)
 	} else {
-		fmt.Fprintf(w, "No trusted checkpoint yet (%s): this is the first verification.\n", checkpoint)
+		fmt.Fprintf(w, "No trusted checkpoint yet (%s): this is the first verification, so there is nothing to prove consistency from.\n", res.TrustedCheckpoint)
 	}
 	fmt.Fprintf(w, "Every entry hashes into the checkpoint's root.\n")
 	fmt.Fprintf(w, "Database: %d decisions and transitions; %d proven in the log and unchanged; %d waiting to be logged.\n", rep.Records, rep.Verified, rep.Pending)
-	if rep.OK() {
+	if res.OK {
 		fmt.Fprintf(w, "OK: everything verifies.")
-		if saved != "" {
-			fmt.Fprintf(w, " Trusted checkpoint saved to %s.", saved)
+		if res.Saved {
+			fmt.Fprintf(w, " This checkpoint is now the trusted one (%s).", res.TrustedCheckpoint)
 		}
 		fmt.Fprintln(w)
 		return
 	}
-	fmt.Fprintf(w, "%s:\n", plural(len(rep.Problems), "problem", "problems"))
+	fmt.Fprintf(w, "FAILED: %s:\n", plural(len(rep.Problems), "problem", "problems"))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "PROBLEM\tRECORD\tENTRY\tDETAIL")
 	for _, p := range rep.Problems {
@@ -302,23 +463,36 @@ func printVerifyReport(w io.Writer, rep *ledger.Report, keySource, checkpoint, s
 }
 
 func (a *App) ledgerProofCommand() *cobra.Command {
-	var src ledgerSource
-	var outFile string
+	var (
+		src     ledgerSource
+		out     output
+		outFile string
+	)
 	cmd := &cobra.Command{
-		Use:   "proof ID [--data DIR | --database URL] [--out FILE]",
+		Use:   "proof ID [--data DIR | --database URL] [--key KEY] [--out FILE]",
 		Short: "Print the inclusion proof of an assessment's or a transition's log entry",
-		Long: `proof prints, as JSON, the proof that the record ID (an assessment, asm_…, or
-a transition, trn_…) is in the decision log: the entry's exact bytes, its
-index, the log's latest signed checkpoint and the Merkle inclusion proof.
-Anyone holding the log's public key can check it: insurable ledger check-proof,
-or by hand as docs/ledger.md shows. The service gives the same proof to those
-who may read the record: GET /api/ledger/proofs/ID.`,
+		Long: `proof prints the proof that the record ID (an assessment, asm_…, or a
+transition, trn_…) is in the decision log, as a JSON document: the entry's
+exact bytes, its index, the log's latest signed checkpoint and the Merkle
+inclusion proof (RFC 6962) of the entry in the tree that checkpoint commits
+to. The proof is checked before it is printed.
+
+Anyone holding the log's public key can check it, with nothing else:
+insurable ledger check-proof, or by hand as docs/ledger.md shows. The service
+gives the same proof to those who may read the record:
+GET /api/ledger/proofs/ID. -o text describes the proof instead of printing it.
+
+` + ledgerExitStatus,
 		Example: `  insurable ledger proof asm_01a21c3ba280edaf2a936f --data /var/lib/insurable > proof.json
-  insurable ledger check-proof proof.json --key "$(insurable ledger key --data /var/lib/insurable)"`,
+  insurable ledger key --data /var/lib/insurable > log.pub
+  insurable ledger check-proof proof.json --key log.pub`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := out.validate(); err != nil {
+				return err
+			}
 			ctx := cmd.Context()
-			o, err := src.open(ctx, a)
+			o, err := src.open(ctx, "give its public key with --key")
 			if err != nil {
 				return err
 			}
@@ -338,12 +512,25 @@ who may read the record: GET /api/ledger/proofs/ID.`,
 			if e.Index < 0 {
 				return insurable.Errorf("ledger proof", insurable.Conflict, "%s is queued for the log but not appended yet: is the service running?", args[0])
 			}
-			p, err := ledger.Prove(ctx, o.reader, o.reader.Verifier(), args[0], uint64(e.Index))
-			if errors.Is(err, ledger.ErrNotPublished) {
+			v := o.reader.Verifier()
+			p, err := ledger.Prove(ctx, o.reader, v, args[0], uint64(e.Index))
+			switch {
+			case errors.Is(err, ledger.ErrNotPublished):
 				return insurable.Errorf("ledger proof", insurable.Conflict, "%v; retry in a few seconds", err)
-			}
-			if err != nil {
+			case errors.Is(err, ledger.ErrNoCheckpoint):
+				return insurable.Errorf("ledger proof", insurable.NotExist, "%v (in %s)", err, logPlace(&src))
+			case ledger.IsNotVerified(err):
+				a.exit = insurable.ExitVerifyFail
+				fmt.Fprintf(a.Stderr, "insurable: the log's proof of %s does not verify: %v\n", args[0], err)
+				return nil
+			case err != nil:
 				return err
+			}
+			entry, cp, err := p.Check(v)
+			if err != nil {
+				a.exit = insurable.ExitVerifyFail
+				fmt.Fprintf(a.Stderr, "insurable: the log's proof of %s does not verify: %v\n", args[0], err)
+				return nil
 			}
 			w := a.Stdout
 			if outFile != "" {
@@ -354,11 +541,17 @@ who may read the record: GET /api/ledger/proofs/ID.`,
 				defer f.Close()
 				w = f
 			}
+			if out.format == "text" {
+				fmt.Fprintf(w, "Entry %d of the log %s is in the tree of its checkpoint of %d entries (root %s): %d hashes prove it.\n", p.Index, cp.Origin, cp.Size, cp.RootBase64(), len(p.Inclusion))
+				describeEntry(w, entry)
+				return nil
+			}
 			return writeJSON(w, p)
 		},
 	}
 	src.register(cmd, true)
-	cmd.Flags().StringVar(&outFile, "out", "", "write the proof to this file instead of standard output")
+	out.register(cmd, "json", "json", "text")
+	cmd.Flags().StringVar(&outFile, "out", "", "write to this file instead of standard output")
 	return cmd
 }
 
@@ -374,7 +567,8 @@ func (a *App) ledgerCheckProofCommand() *cobra.Command {
 GET /api/ledger/proofs/ID; - reads standard input) with nothing but the log's
 public key: the checkpoint's signature, the Merkle inclusion of the entry at
 its index in the tree the checkpoint commits to, and that the entry is the
-record's. It prints what the entry says.
+record's. It needs no database and no access to the service. It prints what
+the entry says.
 
 A firm checks that the decision it received is the one on record with
 --assessment, the assessment as the API gave it (GET /api/assessments/ID):
@@ -382,10 +576,21 @@ its outcome, tier, score, evidence and result digest must be the logged ones.
 An auditor who re-ran the assessment checks the result with --result, the
 output of insurable assess -o json: its SHA-256 must be the logged digest.
 
-Exit status: 0 when the proof and the comparisons verify, 7 when not.`,
-		Example: `  insurable ledger check-proof proof.json --key insurable.ledger/1a2b3c4d5e6f+8e1f0c2a+AbC…
+To hold on to a checkpoint, compare the proof's checkpoint with one you
+trust: a later checkpoint must extend it (insurable ledger verify does that
+for the whole log).
+
+` + ledgerExitStatus,
+		Example: `  curl -s $URL/.well-known/insurable/ledger-key > log.pub
+  curl -s -H "Authorization: Bearer $TOKEN" $URL/api/ledger/proofs/asm_… > proof.json
+  insurable ledger check-proof proof.json --key log.pub
+
+  # A firm: the decision it received is the one on record
   curl -s -H "Authorization: Bearer $TOKEN" $URL/api/assessments/asm_… > assessment.json
-  insurable ledger check-proof proof.json --key log.pub --assessment assessment.json`,
+  insurable ledger check-proof proof.json --key log.pub --assessment assessment.json
+
+  # An auditor: a re-run of the assessment gives the logged result
+  insurable ledger check-proof proof.json --key log.pub --result result.json -o json`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := out.validate(); err != nil {
@@ -543,19 +748,52 @@ func describeEntry(w io.Writer, e *ledger.Entry) {
 	}
 }
 
+// keyJSON is what ledger key and ledger keygen print with -o json.
+type keyJSON struct {
+	Origin    string `json:"origin"`
+	PublicKey string `json:"public_key"`
+	// SigningKey is the file keygen wrote the signing key to.
+	SigningKey string `json:"signing_key_file,omitempty"`
+}
+
+func printKey(a *App, format, vkey, file string) error {
+	if format == "json" {
+		origin, _, _ := strings.Cut(vkey, "+")
+		return writeJSON(a.Stdout, keyJSON{Origin: origin, PublicKey: vkey, SigningKey: file})
+	}
+	_, err := fmt.Fprintln(a.Stdout, vkey)
+	return err
+}
+
 func (a *App) ledgerKeyCommand() *cobra.Command {
-	var src ledgerSource
-	var signing string
+	var (
+		src     ledgerSource
+		out     output
+		signing string
+	)
 	cmd := &cobra.Command{
 		Use:   "key [--data DIR | --database URL | --ledger-key FILE]",
 		Short: "Print the decision log's public key",
-		Long: `key prints the public key (a C2SP signed-note verifier key) that the log's
-checkpoints are signed with: the one the service's database was logged under,
-or the one of the signing key in --ledger-key. The service publishes it at
-/.well-known/insurable/ledger-key.`,
+		Long: `key prints the public key that the log's checkpoints are signed with, a C2SP
+signed-note verifier key (origin+hash+key, Ed25519): the one pinned in the
+service's database when it first ran with its log, or the one of the signing
+key in --ledger-key. The service publishes it at
+/.well-known/insurable/ledger-key; whoever checks proofs needs it and nothing
+else.
+
+` + ledgerExitStatus,
+		Example: `  insurable ledger key --data /var/lib/insurable > log.pub
+  insurable ledger key --ledger-key /etc/insurable/log.key
+  insurable ledger key --database postgres://insurable@db/insurable -o json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := out.validate(); err != nil {
+				return err
+			}
 			if signing != "" {
+				if src.data != "" || src.database != "" {
+					return usagef("give --ledger-key, or --data or --database, not both")
+				}
 				data, err := os.ReadFile(signing)
 				if err != nil {
 					return insurable.Wrap("ledger key", insurable.NotExist, err)
@@ -564,35 +802,28 @@ or the one of the signing key in --ledger-key. The service publishes it at
 				if err != nil {
 					return wrapInvalid(err)
 				}
-				fmt.Fprintln(a.Stdout, k)
-				return nil
+				return printKey(a, out.format, k, "")
 			}
 			ctx := cmd.Context()
-			o, err := src.open(ctx, a)
+			o, err := src.open(ctx, "give the signing key with --ledger-key FILE")
 			if err != nil {
 				return err
 			}
 			defer o.Close()
-			var k string
-			err = o.store.View(ctx, func(tx underwriting.Tx) error {
-				var err error
-				k, err = tx.LedgerMeta(ctx, "verifier_key")
-				return err
-			})
-			if err != nil {
-				return err
-			}
-			fmt.Fprintln(a.Stdout, k)
-			return nil
+			return printKey(a, out.format, o.key, "")
 		},
 	}
 	src.register(cmd, false)
+	out.register(cmd, "text", "text", "json")
 	cmd.Flags().StringVar(&signing, "ledger-key", "", "a signing key file, whose public key to print")
 	return cmd
 }
 
 func (a *App) ledgerKeygenCommand() *cobra.Command {
-	var origin, outFile string
+	var (
+		origin, outFile string
+		out             output
+	)
 	cmd := &cobra.Command{
 		Use:   "keygen [--origin NAME] --out FILE",
 		Short: "Make a signing key for a decision log (for replicas on PostgreSQL)",
@@ -601,9 +832,19 @@ it to --out (readable by its owner only) and prints the public key. Give the
 file to every replica with --ledger-key, or its content as
 $INSURABLE_LEDGER_KEY. The origin names the log in every checkpoint; by
 default insurable.ledger/ and a random suffix. On SQLite, serve makes its key
-itself in the data directory.`,
+itself in the data directory (ledger/log.key).
+
+The signing key is a secret: whoever holds it can sign checkpoints of a
+forged log. Keep it where the service's other secrets are.
+
+` + ledgerExitStatus,
+		Example: `  insurable ledger keygen --origin insurable.ledger/acme-underwriting --out /etc/insurable/log.key
+  insurable serve --database postgres://insurable@db/insurable --ledger-key /etc/insurable/log.key`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := out.validate(); err != nil {
+				return err
+			}
 			if outFile == "" {
 				return usagef("--out FILE is required: the signing key is a secret and is never printed")
 			}
@@ -622,10 +863,10 @@ itself in the data directory.`,
 			if err := f.Close(); err != nil {
 				return insurable.Wrap("ledger keygen", insurable.Internal, err)
 			}
-			fmt.Fprintln(a.Stdout, vkey)
-			return nil
+			return printKey(a, out.format, vkey, outFile)
 		},
 	}
+	out.register(cmd, "text", "text", "json")
 	cmd.Flags().StringVar(&origin, "origin", "", "the log's name (default: insurable.ledger/ and a random suffix)")
 	cmd.Flags().StringVar(&outFile, "out", "", "the file to write the signing key to (it must not exist)")
 	return cmd
