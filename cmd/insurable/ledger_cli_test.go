@@ -25,7 +25,7 @@ type ledgerWorld struct {
 	records []string
 	size    uint64
 	root    []byte
-	root1   []byte // the root of the log's first entry alone
+	root1   []byte      // the root of the log's first entry alone
 	signer  note.Signer // the log's own signing key
 	pubKey  string
 }
