@@ -140,10 +140,23 @@ func (h *Handler) plan(r *http.Request, s *session, pol *underwriting.Policy) (*
 		return nil, err
 	}
 	today := evidence.NewDate(h.now())
+	// Open items first, soonest due first.
+	slices.SortStableFunc(items, func(a, b *underwriting.RemediationItem) int {
+		if da, db := closed(a), closed(b); da != db {
+			if da {
+				return 1
+			}
+			return -1
+		}
+		if c := a.Due.Time().Compare(b.Due.Time()); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
 	pv := &planView{Policy: pol.ID, Items: items, AsOf: today, Editable: s.principal.Org == pol.Firm && access.Allowed(s.principal, access.RemediationUpdate, access.Own)}
 	for _, it := range items {
 		switch {
-		case it.Status == underwriting.StatusDone || it.Status == underwriting.StatusResolved:
+		case closed(it):
 			pv.Done++
 		case !it.Due.IsZero() && it.Due.Before(today):
 			pv.Overdue++
@@ -153,6 +166,10 @@ func (h *Handler) plan(r *http.Request, s *session, pol *underwriting.Policy) (*
 		pv.Percent = pv.Done * 100 / len(items)
 	}
 	return pv, nil
+}
+
+func closed(it *underwriting.RemediationItem) bool {
+	return it.Status == underwriting.StatusDone || it.Status == underwriting.StatusResolved
 }
 
 // sections groups an assessment's verdicts by section of the Protocol.
@@ -185,7 +202,7 @@ func sections(res *assessment.Result) []sectionView {
 			{Label: "needs review", Value: float64(sv.Review), Class: "review"},
 			{Label: "fail", Value: float64(sv.Fail), Class: "fail"},
 			{Label: "not applicable", Value: float64(sv.NA), Class: "none"},
-		}, chart.Options{Height: 70})
+		}, chart.Options{Width: 1100})
 		out = append(out, sv)
 	}
 	return out

@@ -66,6 +66,7 @@ type Handler struct {
 	mux    *http.ServeMux
 	pages  map[string]*template.Template
 	css    []byte
+	icon   []byte
 }
 
 // New parses the templates and builds the routes.
@@ -94,6 +95,9 @@ func New(cfg Config) (*Handler, error) {
 		return nil, err
 	}
 	h.css = append(css, chart.CSS...)
+	if h.icon, err = files.ReadFile("static/icon.svg"); err != nil {
+		return nil, err
+	}
 	h.routes()
 	return h, nil
 }
@@ -150,6 +154,11 @@ func (h *Handler) routes() {
 		w.Header().Set("Content-Type", "text/css; charset=utf-8")
 		w.Header().Set("Cache-Control", "public, max-age=3600")
 		w.Write(h.css)
+	})
+	h.mux.HandleFunc("GET /static/icon.svg", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "image/svg+xml")
+		w.Header().Set("Cache-Control", "public, max-age=86400")
+		w.Write(h.icon)
 	})
 	h.mux.Handle("GET /{$}", h.handle(false, h.home))
 	h.mux.Handle("GET /login", h.handle(false, h.loginPage))
