@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/transparency-dev/formats/log"
 	"github.com/transparency-dev/merkle/rfc6962"
@@ -134,15 +135,34 @@ func (s *Storage) Appender(ctx context.Context, opts *tessera.AppendOptions) (*t
 	return &tessera.Appender{Add: a.queue.add}, s, nil
 }
 
+// notFound turns the errors of a read that found nothing — no row, or no
+// table in a database that never held a log (ReadOnly creates none) —
+// into os.ErrNotExist.
+func notFound(err error) error {
+	var pe *pgconn.PgError
+	if errors.Is(err, pgx.ErrNoRows) || errors.As(err, &pe) && pe.Code == undefinedTable {
+		return os.ErrNotExist
+	}
+	return err
+}
+
+// undefinedTable is PostgreSQL's SQLSTATE for a table that does not exist.
+const undefinedTable = "42P01"
+
 // ReadCheckpoint returns the latest published checkpoint, or
 // os.ErrNotExist before the first.
 func (s *Storage) ReadCheckpoint(ctx context.Context) ([]byte, error) {
 	var note []byte
 	err := s.pool.QueryRow(ctx, `SELECT note FROM tessera_checkpoint WHERE id = 0`).Scan(&note)
-	if errors.Is(err, pgx.ErrNoRows) {
+	if err != nil {
+		return nil, notFound(err)
+	}
+	if len(note) == 0 {
+		// The row every replica publishes through, before the first
+		// checkpoint is signed.
 		return nil, os.ErrNotExist
 	}
-	return note, err
+	return note, nil
 }
 
 // ReadTile returns the hash tile at level and index, holding at least p
@@ -151,11 +171,8 @@ func (s *Storage) ReadCheckpoint(ctx context.Context) ([]byte, error) {
 func (s *Storage) ReadTile(ctx context.Context, level, index uint64, p uint8) ([]byte, error) {
 	var nodes []byte
 	err := s.pool.QueryRow(ctx, `SELECT nodes FROM tessera_subtree WHERE level = $1 AND idx = $2`, int64(level), int64(index)).Scan(&nodes)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, os.ErrNotExist
-	}
 	if err != nil {
-		return nil, err
+		return nil, notFound(err)
 	}
 	want := uint64(p)
 	if want == 0 {
@@ -173,11 +190,8 @@ func (s *Storage) ReadEntryBundle(ctx context.Context, index uint64, p uint8) ([
 	var size int
 	var data []byte
 	err := s.pool.QueryRow(ctx, `SELECT size, data FROM tessera_tiled_leaves WHERE tile_index = $1`, int64(index)).Scan(&size, &data)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, os.ErrNotExist
-	}
 	if err != nil {
-		return nil, err
+		return nil, notFound(err)
 	}
 	want := int(p)
 	if want == 0 {
@@ -189,10 +203,14 @@ func (s *Storage) ReadEntryBundle(ctx context.Context, index uint64, p uint8) ([
 	return data, nil
 }
 
-// IntegratedSize returns the size of the integrated tree.
+// IntegratedSize returns the size of the integrated tree: 0 in a
+// database that holds no log.
 func (s *Storage) IntegratedSize(ctx context.Context) (uint64, error) {
 	var size int64
 	err := s.pool.QueryRow(ctx, `SELECT size FROM tessera_tree_state WHERE id = 0`).Scan(&size)
+	if errors.Is(notFound(err), os.ErrNotExist) {
+		return 0, nil
+	}
 	return uint64(size), err
 }
 
