@@ -82,6 +82,10 @@ type seededRand struct{ r *rand.ChaCha8 }
 
 func (s seededRand) Read(p []byte) (int, error) { return s.r.Read(p) }
 
+// quietTessera silences tessera's logging, once per test binary: klog's
+// logger is global and tessera's goroutines read it.
+var quietTessera = sync.OnceFunc(func() { klog.SetSlogLogger(slog.New(slog.DiscardHandler)) })
+
 // Env is a service on a real database and log.
 type Env struct {
 	T     testing.TB
@@ -98,7 +102,7 @@ func New(t testing.TB) *Env {
 	t.Helper()
 	dir := t.TempDir()
 	ctx := context.Background()
-	klog.SetSlogLogger(slog.New(slog.DiscardHandler)) // tessera's chatter
+	quietTessera()
 	store, err := sqlite.Open(ctx, filepath.Join(dir, "db"))
 	if err != nil {
 		t.Fatal(err)
