@@ -3,6 +3,7 @@ package ledger
 import (
 	"crypto/ed25519"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
@@ -88,12 +89,16 @@ type Checkpoint struct {
 }
 
 // OpenCheckpoint verifies a signed checkpoint with the log's verifier and
-// reads it. A bad or missing signature, or another log's checkpoint,
-// gives an error wrapping ErrNotVerified.
+// reads it. A bad or missing signature, another log's checkpoint, or a
+// body that is not a checkpoint with a SHA-256 root gives an error
+// wrapping ErrNotVerified.
 func OpenCheckpoint(raw []byte, v note.Verifier) (*Checkpoint, error) {
 	cp, _, _, err := log.ParseCheckpoint(raw, v.Name(), v)
 	if err != nil {
 		return nil, fmt.Errorf("checkpoint %w: %v", ErrNotVerified, err)
+	}
+	if len(cp.Hash) != sha256.Size {
+		return nil, fmt.Errorf("checkpoint %w: its root hash has %d bytes, not %d", ErrNotVerified, len(cp.Hash), sha256.Size)
 	}
 	return &Checkpoint{Origin: cp.Origin, Size: cp.Size, Root: cp.Hash, Note: raw}, nil
 }

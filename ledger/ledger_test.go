@@ -112,7 +112,7 @@ type memLog struct {
 	cp      []byte
 }
 
-func newMemLog(t *testing.T, n int) (*memLog, note.Verifier) {
+func newMemLog(t testing.TB, n int) (*memLog, note.Verifier) {
 	skey, vkey, err := ledger.GenerateKey(nil, "insurable.ledger/mem")
 	if err != nil {
 		t.Fatal(err)
@@ -124,7 +124,7 @@ func newMemLog(t *testing.T, n int) (*memLog, note.Verifier) {
 	return l, v
 }
 
-func (l *memLog) add(t *testing.T, n int) {
+func (l *memLog) add(t testing.TB, n int) {
 	for range n {
 		i := len(l.entries)
 		e, err := ledger.Encode(&ledger.Entry{Kind: ledger.KindTransition, Record: fmt.Sprintf("trn_%d", i), Policy: "pol_1",
@@ -138,7 +138,7 @@ func (l *memLog) add(t *testing.T, n int) {
 	l.cp = l.sign(t, l.tree.Size(), l.tree.Hash())
 }
 
-func (l *memLog) sign(t *testing.T, size uint64, root []byte) []byte {
+func (l *memLog) sign(t testing.TB, size uint64, root []byte) []byte {
 	cp, err := note.Sign(&note.Note{Text: string(f_log.Checkpoint{Origin: l.signer.Name(), Size: size, Hash: root}.Marshal())}, l.signer)
 	if err != nil {
 		t.Fatal(err)

@@ -315,6 +315,11 @@ func (r *Reader) Entries(ctx context.Context, from, to uint64, fn func(uint64, [
 		if err := eb.UnmarshalText(raw); err != nil {
 			return fmt.Errorf("entry bundle %d %w: %v", b, ledger.ErrNotVerified, err)
 		}
+		// A tree of size to holds the bundle's entries up to to; a bundle
+		// with fewer lacks entries the tree commits to.
+		if want := min(layout.EntryBundleWidth, to-b*layout.EntryBundleWidth); uint64(len(eb.Entries)) < want || len(eb.Entries) > layout.EntryBundleWidth {
+			return fmt.Errorf("entry bundle %d %w: it holds %d entries, the tree of %d needs %d", b, ledger.ErrNotVerified, len(eb.Entries), to, want)
+		}
 		for i, e := range eb.Entries {
 			idx := b*layout.EntryBundleWidth + uint64(i)
 			if idx < from {
