@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -116,6 +117,14 @@ SIGINT or SIGTERM stops it after the requests in flight are answered.`,
 	return cmd
 }
 
+// tesseraLogsTo sends tessera's logs (it logs through klog) to the
+// service's logger. klog's logger is global and tessera's goroutines read
+// it, so it is set once per process, before any log is opened.
+var tesseraLogsTo = func() func(*slog.Logger) {
+	var once sync.Once
+	return func(l *slog.Logger) { once.Do(func() { klog.SetSlogLogger(l) }) }
+}()
+
 // ServeMain is a running service: the store, the domain service and the
 // HTTP server, wired. Tests build one and call Run and Close.
 type ServeMain struct {
@@ -154,7 +163,7 @@ func (a *App) newServeMain(ctx context.Context, cfg serveConfig) (*ServeMain, er
 		a.Log = slog.New(slog.DiscardHandler)
 	}
 	m := &ServeMain{cfg: cfg, app: a, log: a.Log}
-	klog.SetSlogLogger(a.Log) // tessera logs through klog
+	tesseraLogsTo(a.Log)
 	if cfg.Demo && cfg.Database != "" {
 		return nil, usagef("--demo starts on an embedded database; leave out --database")
 	}
