@@ -49,6 +49,9 @@ const (
 	csrfField  = "csrf"
 )
 
+// maxFormBytes bounds the body of a form.
+const maxFormBytes = 1 << 20
+
 // Config configures the web interface.
 type Config struct {
 	Service *underwriting.Service
@@ -197,6 +200,7 @@ func (h *Handler) handle(login bool, fn handlerFunc) http.Handler {
 			return
 		}
 		if r.Method == http.MethodPost {
+			r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
 			if err := h.checkCSRF(r, s); err != nil {
 				h.fail(w, r, s, err)
 				return

@@ -373,3 +373,14 @@ func excerpt(body, id string) string {
 	}
 	return body[:min(len(body), 400)]
 }
+
+// TestOversizedForm checks that a form larger than any the pages send is
+// refused without being read whole.
+func TestOversizedForm(t *testing.T) {
+	s := newSite(t)
+	b := s.browser(t)
+	resp, _ := b.post("/ledger", "/ledger/check", url.Values{"proof": {strings.Repeat("x", 2<<20)}})
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("a 2 MiB form: status %d, want 400", resp.StatusCode)
+	}
+}
