@@ -109,6 +109,7 @@ type memLog struct {
 	tree    *testonly.Tree
 	entries [][]byte
 	signer  note.Signer
+	vkey    string // the public key, as published
 	cp      []byte
 }
 
@@ -119,7 +120,7 @@ func newMemLog(t testing.TB, n int) (*memLog, note.Verifier) {
 	}
 	s, _ := ledger.NewSigner(skey)
 	v, _ := ledger.NewVerifier(vkey)
-	l := &memLog{tree: testonly.New(rfc6962.DefaultHasher), signer: s}
+	l := &memLog{tree: testonly.New(rfc6962.DefaultHasher), signer: s, vkey: vkey}
 	l.add(t, n)
 	return l, v
 }
