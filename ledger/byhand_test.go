@@ -8,6 +8,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -149,5 +151,22 @@ func TestCheckByHand(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestByHandIsDocumented: docs/ledger.md shows checkByHand as it is here.
+func TestByHandIsDocumented(t *testing.T) {
+	src, err := os.ReadFile("byhand_test.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := os.ReadFile(filepath.Join("..", "docs", "ledger.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, code, _ := strings.Cut(string(src), "// --- begin byhand ---\n")
+	code, _, _ = strings.Cut(code, "\n// --- end byhand ---")
+	if code = strings.TrimSpace(code); !strings.Contains(string(doc), "```go\n"+code+"\n```") {
+		t.Error("docs/ledger.md does not show checkByHand as byhand_test.go has it")
 	}
 }
