@@ -128,7 +128,12 @@ func (s *ledgerSource) open(ctx context.Context, noKey string) (*opened, error) 
 	o := &opened{}
 	var err error
 	if s.database != "" {
-		o.store, err = postgres.Open(ctx, s.database)
+		if _, perr := pgconn.ParseConfig(s.database); perr != nil {
+			return nil, insurable.Wrap("ledger", insurable.Invalid, fmt.Errorf("--database: %w", perr))
+		}
+		if o.store, err = postgres.Open(ctx, s.database); err != nil {
+			return nil, dbError(err)
+		}
 	} else {
 		if _, serr := os.Stat(filepath.Join(dir, sqlite.FileName)); serr != nil {
 			return nil, insurable.Errorf("ledger", insurable.NotExist, "no service database in %s (give --data DIR or --database URL)", dir)
@@ -150,13 +155,24 @@ func (s *ledgerSource) open(ctx context.Context, noKey string) (*opened, error) 
 	if s.database != "" {
 		if o.pool, err = pgxpool.New(ctx, s.database); err != nil {
 			o.Close()
-			return nil, insurable.Wrap("ledger", insurable.Invalid, err)
+			return nil, dbError(err)
 		}
 		o.reader = tlog.PostgresReader(o.pool, v)
 	} else {
 		o.reader = tlog.POSIXReader(filepath.Join(dir, ledgerLogDir), v)
 	}
 	return o, nil
+}
+
+// dbError classifies a failure to open the service's PostgreSQL
+// database: one that does not exist is not there (exit 5); any other is
+// a failure to run (exit 6), not malformed input.
+func dbError(err error) error {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == "3D000" { // invalid_catalog_name
+		return insurable.Wrap("ledger", insurable.NotExist, err)
+	}
+	return insurable.Wrap("ledger", insurable.Internal, err)
 }
 
 // publicKey returns the log's public key and where it came from: --key,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -331,6 +332,7 @@ func TestLedgerVerifyCLI(t *testing.T) {
 		{"a key that is not one", []string{"--data", w.data, "--key", "a+b+c"}, insurable.ExitInput, "public key"},
 		{"a key file that is not there", []string{"--data", w.data, "--key", filepath.Join(t.TempDir(), "nope.pub")}, insurable.ExitNotFound, "nope.pub"},
 		{"a trusted checkpoint that is a directory", []string{"--data", w.data, "--checkpoint", t.TempDir()}, insurable.ExitInput, "trusted checkpoint"},
+		{"a database URL that is not one", []string{"--database", "postgres://%zz"}, insurable.ExitInput, "--database"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			code, out, stderr := run(t, append([]string{"ledger", "verify", "--no-save"}, c.args...)...)
@@ -453,5 +455,34 @@ func TestLedgerProofCLI(t *testing.T) {
 	os.RemoveAll(filepath.Join(broken, ledgerLogDir, "tile", "0"))
 	if code, out, stderr := run(t, "ledger", "proof", w.records[1], "--data", broken); code != insurable.ExitVerifyFail || out != "" || !strings.Contains(stderr, "does not verify") {
 		t.Errorf("a proof from a broken log: exit %d\n%s%s", code, out, stderr)
+	}
+}
+
+// TestLedgerVerifyDatabases: a PostgreSQL database that is not there, or
+// holds no log.
+func TestLedgerVerifyDatabases(t *testing.T) {
+	empty := freshPostgres(t)
+	u, err := url.Parse(empty)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Path = "/no_such_database"
+	_, pub, _ := ledger.GenerateKey(nil, "")
+	for _, c := range []struct {
+		name string
+		args []string
+		code int
+		in   string
+	}{
+		{"a database that is not there", []string{"--database", u.String()}, insurable.ExitNotFound, "no_such_database"},
+		{"a database that never held a log", []string{"--database", empty}, insurable.ExitNotFound, "no decision log's key"},
+		{"a database that never held a log, a key given", []string{"--database", empty, "--key", pub}, insurable.ExitNotFound, "published no checkpoint"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			code, out, stderr := run(t, append([]string{"ledger", "verify", "--no-save", "--checkpoint", filepath.Join(t.TempDir(), "cp")}, c.args...)...)
+			if code != c.code || !strings.Contains(out+stderr, c.in) {
+				t.Errorf("exit %d, want %d with %q\n%s%s", code, c.code, c.in, out, stderr)
+			}
+		})
 	}
 }
