@@ -33,8 +33,9 @@ import (
 // help.
 const ledgerExitStatus = `Exit status: 0 when everything verifies; 7 when the command ran and found
 something that does not verify; 3 on a mistake in the command line, 4 on
-malformed input (a key, a proof, a checkpoint file), 5 when the database,
-the log or the record is not there, 6 on any other failure.`
+malformed input (a key, a proof document, a file that cannot be read), 5
+when the database, the log, the record or a file is not there, 6 on any
+other failure.`
 
 // ledgerCommand groups the commands of the tamper-evident decision log.
 func (a *App) ledgerCommand() *cobra.Command {
@@ -323,7 +324,7 @@ func (a *App) ledgerVerifyCommand() *cobra.Command {
      log's tiles verifies, and the trusted root is recomputed from the
      entries, so the log was neither rolled back nor rewritten;
   3. every entry hashes into the latest checkpoint's root, and no tile or
-     entry the checkpoint commits to is missing;
+     entry the checkpoint commits to is missing or malformed;
   4. every assessment and transition in the database has an entry, its
      inclusion proof from the tiles verifies, and the entry rebuilt from the
      record as it is now is byte for byte the logged one;
