@@ -133,6 +133,16 @@ func EntryAt(ctx context.Context, r LogReader, index, size uint64) ([]byte, erro
 // latest checkpoint does not cover the index yet, it returns an error
 // wrapping ErrNotPublished.
 func Prove(ctx context.Context, r LogReader, v note.Verifier, record string, index uint64) (*Proof, error) {
+	return ProveEntry(ctx, r, v, record, index, nil)
+}
+
+// ProveEntry is Prove for an entry whose bytes the caller holds (the
+// service keeps each record's entry in its database): when they are the
+// entry the inclusion proof proves, the proof carries them and the
+// entry's bundle is not read from the log; otherwise (nil, or bytes that
+// are not the logged entry) the proof carries the entry read from the
+// log.
+func ProveEntry(ctx context.Context, r LogReader, v note.Verifier, record string, index uint64, entry []byte) (*Proof, error) {
 	raw, err := r.Checkpoint(ctx)
 	if err != nil {
 		return nil, err
@@ -148,9 +158,10 @@ func Prove(ctx context.Context, r LogReader, v note.Verifier, record string, ind
 	if err != nil {
 		return nil, err
 	}
-	entry, err := EntryAt(ctx, r, index, cp.Size)
-	if err != nil {
-		return nil, err
+	if entry == nil || proof.VerifyInclusion(rfc6962.DefaultHasher, index, cp.Size, LeafHash(entry), hashes, cp.Root) != nil {
+		if entry, err = EntryAt(ctx, r, index, cp.Size); err != nil {
+			return nil, err
+		}
 	}
 	return NewProof(record, index, entry, cp, hashes), nil
 }

@@ -115,3 +115,43 @@ func TestCheckLogTellsFailureFromTrouble(t *testing.T) {
 		t.Errorf("another entry at 7: %v", err)
 	}
 }
+
+// countingLog counts the reads of entries.
+type countingLog struct {
+	*memLog
+	reads int
+}
+
+func (l *countingLog) Entries(ctx context.Context, from, to uint64, fn func(uint64, []byte) error) error {
+	l.reads++
+	return l.memLog.Entries(ctx, from, to, fn)
+}
+
+// TestProveEntry: the entry the caller holds goes into the proof when it
+// is the logged one, and the log's own otherwise.
+func TestProveEntry(t *testing.T) {
+	ctx := context.Background()
+	m, v := newMemLog(t, 300)
+	for _, c := range []struct {
+		name  string
+		held  []byte
+		reads int
+	}{
+		{"the logged entry", m.entries[200], 0},
+		{"none", nil, 1},
+		{"another entry", m.entries[201], 1},
+		{"changed bytes", append(append([]byte{}, m.entries[200]...), ' '), 1},
+	} {
+		l := &countingLog{memLog: m}
+		p, err := ledger.ProveEntry(ctx, l, v, "trn_200", 200, c.held)
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if p.Entry != string(m.entries[200]) || l.reads != c.reads {
+			t.Errorf("%s: the proof carries %q after %d reads", c.name, p.Entry, l.reads)
+		}
+		if _, _, err := p.Check(v); err != nil {
+			t.Errorf("%s: %v", c.name, err)
+		}
+	}
+}
