@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"sync"
 	"time"
 
 	"golang.org/x/mod/sumdb/note"
@@ -276,15 +277,10 @@ func (s *Service) PumpLedger(ctx context.Context, known *int64) (int, error) {
 			*known = -1
 			return total, err
 		}
-		if err := s.store.Tx(context.WithoutCancel(ctx), func(tx Tx) error {
-			for i, e := range pending {
-				if _, err := tx.SetLedgerIndex(ctx, e.Record, idx[i]); err != nil {
-					return err
-				}
-			}
-			return nil
-		}); err != nil {
-			*known = -1
+		if err := s.recordIndices(context.WithoutCancel(ctx), pending, idx); err != nil {
+			// Some of the batch's indices may be recorded and others not:
+			// the next run looks at the log from the batch's first entry.
+			*known = int64(slices.Min(idx))
 			return total, err
 		}
 		for _, i := range idx {
@@ -298,9 +294,45 @@ func (s *Service) PumpLedger(ctx context.Context, known *int64) (int, error) {
 	}
 }
 
-// recoverLedger records the indices of entries at the log's end that the
+// ledgerRecorders is how many transactions record a batch's indices at
+// once: on PostgreSQL each index is a round trip, and several
+// connections overlap them (SQLite's one writer takes them in turn).
+const ledgerRecorders = 4
+
+// recordIndices records the index the log gave each pending entry, in up
+// to ledgerRecorders transactions at once.
+func (s *Service) recordIndices(ctx context.Context, pending []*LedgerEntry, idx []uint64) error {
+	n := len(pending)
+	if n == 0 {
+		return nil
+	}
+	chunks := min(ledgerRecorders, (n+511)/512)
+	size := (n + chunks - 1) / chunks
+	errs := make([]error, chunks)
+	var wg sync.WaitGroup
+	for c := range chunks {
+		from, to := c*size, min(n, (c+1)*size)
+		wg.Go(func() {
+			errs[c] = s.store.Tx(ctx, func(tx Tx) error {
+				for i := from; i < to; i++ {
+					if _, err := tx.SetLedgerIndex(ctx, pending[i].Record, idx[i]); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// recoverLedger records the indices of entries in the log that the
 // database does not know: appended by a replica that stopped before
-// recording them.
+// recording them (at the log's end), or whose batch was recorded in part
+// (within the last batch below the highest index recorded, since a batch
+// is appended only once the one before is recorded). known is where this
+// replica knows the log to be recorded up to; -1 when it does not know.
 func (s *Service) recoverLedger(ctx context.Context, known *int64) error {
 	l := s.cfg.Ledger
 	size, err := l.Size(ctx)
@@ -316,45 +348,47 @@ func (s *Service) recoverLedger(ctx context.Context, known *int64) error {
 		}); err != nil {
 			return err
 		}
-		*known = maxIdx + 1
+		*known = max(0, maxIdx+1-ledgerBatch)
 	}
 	if uint64(*known) >= size {
 		return nil
 	}
-	type found struct {
-		record string
-		index  uint64
-	}
-	var tail []found
+	// The entries since known, by record; the records still waiting for
+	// an index among them are the oldest queued (a batch takes the oldest).
+	inLog := map[string]uint64{}
 	err = l.Entries(ctx, uint64(*known), size, func(i uint64, data []byte) error {
 		e, err := ledger.Decode(data)
 		if err != nil {
 			return fmt.Errorf("log entry %d: %w", i, err)
 		}
-		tail = append(tail, found{e.Record, i})
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	recovered := 0
-	err = s.store.Tx(ctx, func(tx Tx) error {
-		for _, f := range tail {
-			ok, err := tx.SetLedgerIndex(ctx, f.record, f.index)
-			if err != nil {
-				return err
-			}
-			if ok {
-				recovered++
-			}
+		if _, dup := inLog[e.Record]; !dup {
+			inLog[e.Record] = i
 		}
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	if recovered > 0 {
-		s.log.Info("recorded the indices of entries appended before a stop", "entries", recovered, "from", *known, "to", size)
+	var waiting []*LedgerEntry
+	if err := s.view(ctx, func(tx Tx) error {
+		var err error
+		waiting, err = tx.PendingLedgerEntries(ctx, 2*ledgerBatch)
+		return err
+	}); err != nil {
+		return err
+	}
+	var found []*LedgerEntry
+	var idx []uint64
+	for _, e := range waiting {
+		if i, ok := inLog[e.Record]; ok {
+			found, idx = append(found, e), append(idx, i)
+		}
+	}
+	if len(found) > 0 {
+		if err := s.recordIndices(ctx, found, idx); err != nil {
+			return err
+		}
+		s.log.Info("recorded the indices of entries appended before a stop", "entries", len(found), "from", *known, "to", size)
 	}
 	*known = int64(size)
 	return nil
@@ -428,7 +462,7 @@ func (s *Service) LedgerProof(ctx context.Context, p *access.Principal, record s
 			return nil, err
 		}
 		if e.Index >= 0 {
-			pr, err := ledger.Prove(ctx, l, l.Verifier(), record, uint64(e.Index))
+			pr, err := ledger.ProveEntry(ctx, l, l.Verifier(), record, uint64(e.Index), e.Entry)
 			if err == nil {
 				return pr, nil
 			}

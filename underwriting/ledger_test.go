@@ -337,6 +337,48 @@ func TestLedgerRecoversAfterACrash(t *testing.T) {
 	if rep := ls.verify(t); !rep.OK() || rep.Verified != 3 {
 		t.Errorf("after recovery: %d verified, problems %v", rep.Verified, rep.Problems)
 	}
+	// A batch whose indices were recorded in part (below the highest
+	// one recorded), as a replica killed while its transactions commit
+	// leaves it: the indices are found in the log, nothing is appended
+	// twice.
+	db := ls.store.DB()
+	if _, err := db.Exec(`UPDATE ledger SET idx = NULL WHERE idx IN (0, 1)`); err != nil {
+		t.Fatal(err)
+	}
+	known := int64(-1)
+	if n, err := ls.svc.PumpLedger(ctx, &known); err != nil || n != 0 || known != 3 {
+		t.Errorf("after a batch recorded in part: appended %d, known %d, %v", n, known, err)
+	}
+	if n, _ := ls.log.Size(ctx); n != 3 {
+		t.Errorf("the log holds %d entries after recovery, want 3 (none twice)", n)
+	}
+	if rep := ls.verify(t); !rep.OK() || rep.Verified != 3 || rep.Pending != 0 {
+		t.Errorf("after a batch recorded in part: %d verified, %d pending, problems %v", rep.Verified, rep.Pending, rep.Problems)
+	}
+	// A proof carries the logged entry, even when the database's copy of
+	// it was changed.
+	var rec string
+	var entry []byte
+	if err := db.QueryRow(`SELECT record, entry FROM ledger WHERE idx = 1`).Scan(&rec, &entry); err != nil {
+		t.Fatal(err)
+	}
+	forged := bytes.Replace(entry, []byte(`"seq":1`), []byte(`"seq":7`), 1)
+	if bytes.Equal(forged, entry) {
+		t.Fatalf("the entry was not changed: %s", entry)
+	}
+	if _, err := db.Exec(`UPDATE ledger SET entry = ? WHERE record = ?`, forged, rec); err != nil {
+		t.Fatal(err)
+	}
+	var policyID string
+	db.QueryRow(`SELECT policy FROM ledger WHERE record = ?`, rec).Scan(&policyID)
+	arbiter := principal(must(ls.svc.Bootstrap(ctx, access.Arbiter, "Arbiter", "arb", 0)))
+	pr, err := ls.svc.LedgerProof(ctx, arbiter, rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pr.Entry != string(entry) {
+		t.Errorf("the proof carries %s, not the logged %s", pr.Entry, entry)
+	}
 	// A log whose key changed is refused.
 	other, _, _ := ledger.GenerateKey(nil, "insurable.ledger/test")
 	l2, err := tlog.OpenPOSIX(ctx, t.TempDir(), other, tlog.Options{})

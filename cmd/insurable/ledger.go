@@ -530,7 +530,7 @@ GET /api/ledger/proofs/ID. -o text describes the proof instead of printing it.
 				return insurable.Errorf("ledger proof", insurable.Conflict, "%s is queued for the log but not appended yet: is the service running?", args[0])
 			}
 			v := o.reader.Verifier()
-			p, err := ledger.Prove(ctx, o.reader, v, args[0], uint64(e.Index))
+			p, err := ledger.ProveEntry(ctx, o.reader, v, args[0], uint64(e.Index), e.Entry)
 			switch {
 			case errors.Is(err, ledger.ErrNotPublished):
 				return insurable.Errorf("ledger proof", insurable.Conflict, "%v; retry in a few seconds", err)
