@@ -247,8 +247,9 @@ func BenchmarkLedgerAppend100k(b *testing.B) {
 // firm asks for it, over loopback HTTP, from a log of 100,000 entries:
 // the bearer token's lookup, the record's log entry and policy from the
 // database, the access check, the latest checkpoint read and its
-// signature verified, the inclusion proof from the tiles, the entry read
-// from its bundle, and the JSON written. Records are asked for in a
+// signature verified, the inclusion proof from the tiles (which proves
+// the database's copy of the entry is the logged one), and the JSON
+// written. Records are asked for in a
 // random order. The service keeps the tiles of the latest checkpoint's
 // size in memory (tlog.Reader), so after the first proof at a size the
 // tiles come from there; BenchmarkInclusionProof/*/cold in ledger/tlog
