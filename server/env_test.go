@@ -5,75 +5,22 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/insurable/insurable/access"
-	"github.com/insurable/insurable/assessment"
-	"github.com/insurable/insurable/check"
 	"github.com/insurable/insurable/demo"
-	"github.com/insurable/insurable/evidence"
-	"github.com/insurable/insurable/feeds"
+	"github.com/insurable/insurable/internal/servicetest"
 	"github.com/insurable/insurable/ledger"
 	"github.com/insurable/insurable/ledger/tlog"
-	"github.com/insurable/insurable/protocol"
-	"github.com/insurable/insurable/scan"
 	"github.com/insurable/insurable/server"
 	"github.com/insurable/insurable/sqlite"
 	"github.com/insurable/insurable/tarball"
 	"github.com/insurable/insurable/underwriting"
-	"github.com/insurable/insurable/vulnassess"
 )
-
-// The engine is built once per test binary: loading the feeds is the
-// slow part.
-var engineOnce = sync.OnceValues(func() (*feeds.Snapshot, error) { return feeds.Embedded(feeds.PartAll) })
-
-func engine(t testing.TB) *underwriting.Engine {
-	snap, err := engineOnce()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &underwriting.Engine{
-		Catalog:   protocol.Default(),
-		Verifiers: check.Verifiers{Scans: scan.Reader{}, Vulnerabilities: vulnassessOnce(snap)},
-		Feeds:     snap.Manifest.Digests(), Snapshot: snap,
-		NewVulnerabilityAssessor: func(s *feeds.Snapshot) check.VulnerabilityAssessor { return vulnassess.New(s) },
-		Tool:                     assessment.Tool{Name: "insurable", Version: "test"},
-	}
-}
-
-var (
-	vaMu sync.Mutex
-	va   *vulnassess.Assessor
-)
-
-func vulnassessOnce(s *feeds.Snapshot) *vulnassess.Assessor {
-	vaMu.Lock()
-	defer vaMu.Unlock()
-	if va == nil {
-		va = vulnassess.New(s)
-	}
-	return va
-}
-
-// clock is a settable test clock.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
-
-type seededRand struct{ r *rand.ChaCha8 }
-
-func (s seededRand) Read(p []byte) (int, error) { return s.r.Read(p) }
 
 // env is a service on a real SQLite database behind a test HTTP server.
 type env struct {
@@ -83,7 +30,7 @@ type env struct {
 	svc   *underwriting.Service
 	log   *tlog.Log
 	srv   *httptest.Server
-	clock *clock
+	clock *servicetest.Clock
 }
 
 // logKey signs the test logs' checkpoints.
@@ -102,15 +49,13 @@ func newEnv(t testing.TB) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &clock{t: time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)}
-	var seed [32]byte
-	copy(seed[:], t.Name())
+	c := servicetest.NewClock()
 	l, err := tlog.OpenPOSIX(context.Background(), filepath.Join(dir, "ledger"), logKey, tlog.Options{CheckpointInterval: 100 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := underwriting.New(underwriting.Config{Store: store, Engine: engine(t), DataDir: filepath.Join(dir, "data"), Now: c.Now,
-		Rand: seededRand{rand.NewChaCha8(seed)}, MaxUploadBytes: 8 << 20, Archive: tarball.Limits{MaxBytes: 64 << 20, MaxFileBytes: 16 << 20, MaxFiles: 5000},
+	svc, err := underwriting.New(underwriting.Config{Store: store, Engine: servicetest.Engine(t), DataDir: filepath.Join(dir, "data"), Now: c.Now,
+		Rand: servicetest.Rand(t.Name()), MaxUploadBytes: 8 << 20, Archive: tarball.Limits{MaxBytes: 64 << 20, MaxFileBytes: 16 << 20, MaxFiles: 5000},
 		Ledger: l})
 	if err != nil {
 		t.Fatal(err)
@@ -121,24 +66,9 @@ func newEnv(t testing.TB) *env {
 	return e
 }
 
-var bundles sync.Map // scenario -> packed archive
-
 // bundle returns a packed generated bundle of the scenario.
 func bundle(t testing.TB, scenario demo.Scenario, devices int) []byte {
-	key := string(scenario) + string(rune(devices))
-	if v, ok := bundles.Load(key); ok {
-		return v.([]byte)
-	}
-	dir := filepath.Join(t.TempDir(), "b")
-	if err := demo.Generate(demo.Options{Scenario: scenario, Devices: devices, Seed: 3, AsOf: evidence.MustDate("2026-11-26"), Out: dir}); err != nil {
-		t.Fatal(err)
-	}
-	data, err := tarball.Pack(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	bundles.Store(key, data)
-	return data
+	return servicetest.Bundle(t, scenario, devices)
 }
 
 // call sends a request with a token and returns the status and body.
@@ -223,22 +153,5 @@ func (e *env) callHeader(auth, method, path string) (int, []byte) {
 // published checkpoint covers them; it returns the log's size.
 func (e *env) syncLedger() uint64 {
 	e.t.Helper()
-	ctx := context.Background()
-	known := int64(-1)
-	if _, err := e.svc.PumpLedger(ctx, &known); err != nil {
-		e.t.Fatal(err)
-	}
-	size, err := e.log.Size(ctx)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	for deadline := time.Now().Add(10 * time.Second); ; {
-		if cp, err := e.log.Latest(ctx); err == nil && cp.Size >= size {
-			return cp.Size
-		}
-		if time.Now().After(deadline) {
-			e.t.Fatalf("no checkpoint of %d entries", size)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	return servicetest.SyncLedger(e.t, e.svc, e.log)
 }

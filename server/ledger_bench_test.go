@@ -18,6 +18,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/insurable/insurable/access"
+	"github.com/insurable/insurable/internal/servicetest"
 	"github.com/insurable/insurable/ledger"
 	"github.com/insurable/insurable/ledger/tlog"
 	"github.com/insurable/insurable/postgres"
@@ -82,9 +83,9 @@ func newLedgerBenchEnv(b *testing.B, backend string, n int) *ledgerBenchEnv {
 	if err != nil {
 		b.Fatal(err)
 	}
-	c := &clock{t: time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)}
-	svc, err := underwriting.New(underwriting.Config{Store: store, Engine: engine(b), DataDir: filepath.Join(dir, "data"), Now: c.Now,
-		Rand: seededRand{rand.NewChaCha8([32]byte{7})}, Ledger: l})
+	c := servicetest.NewClock()
+	svc, err := underwriting.New(underwriting.Config{Store: store, Engine: servicetest.Engine(b), DataDir: filepath.Join(dir, "data"), Now: c.Now,
+		Rand: servicetest.Rand("ledger bench"), Ledger: l})
 	if err != nil {
 		b.Fatal(err)
 	}

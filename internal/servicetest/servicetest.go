@@ -8,6 +8,7 @@ package servicetest
 import (
 	"bytes"
 	"context"
+	"io"
 	"log/slog"
 	"math/rand/v2"
 	"path/filepath"
@@ -78,6 +79,18 @@ func (c *Clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 // Add moves the clock.
 func (c *Clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 
+// NewClock returns a clock that reads 2026-11-27 09:00 UTC, the day
+// after the generated bundles' snapshot.
+func NewClock() *Clock { return &Clock{t: time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)} }
+
+// Rand is a deterministic source of randomness for ids and tokens, seeded
+// with the first 32 bytes of seed.
+func Rand(seed string) io.Reader {
+	var s [32]byte
+	copy(s[:], seed)
+	return seededRand{rand.NewChaCha8(s)}
+}
+
 type seededRand struct{ r *rand.ChaCha8 }
 
 func (s seededRand) Read(p []byte) (int, error) { return s.r.Read(p) }
@@ -107,7 +120,7 @@ func New(t testing.TB) *Env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &Clock{t: time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)}
+	c := NewClock()
 	signer, _, err := ledger.GenerateKey(nil, "insurable.ledger/test")
 	if err != nil {
 		t.Fatal(err)
@@ -116,10 +129,8 @@ func New(t testing.TB) *Env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var seed [32]byte
-	copy(seed[:], t.Name())
 	svc, err := underwriting.New(underwriting.Config{Store: store, Engine: Engine(t), DataDir: filepath.Join(dir, "data"), Now: c.Now,
-		Rand: seededRand{rand.NewChaCha8(seed)}, MaxUploadBytes: 8 << 20, Archive: tarball.Limits{MaxBytes: 64 << 20, MaxFileBytes: 16 << 20, MaxFiles: 5000},
+		Rand: Rand(t.Name()), MaxUploadBytes: 8 << 20, Archive: tarball.Limits{MaxBytes: 64 << 20, MaxFileBytes: 16 << 20, MaxFiles: 5000},
 		Ledger: l})
 	if err != nil {
 		t.Fatal(err)
@@ -228,21 +239,28 @@ func (e *Env) Insure(firm, insurer *underwriting.Seed, scenario demo.Scenario, d
 // published checkpoint covers them; it returns the log's size.
 func (e *Env) SyncLedger() uint64 {
 	e.T.Helper()
+	return SyncLedger(e.T, e.Svc, e.Log)
+}
+
+// SyncLedger appends every entry svc has queued to l and waits until a
+// published checkpoint covers them; it returns the log's size.
+func SyncLedger(t testing.TB, svc *underwriting.Service, l *tlog.Log) uint64 {
+	t.Helper()
 	ctx := context.Background()
 	known := int64(-1)
-	if _, err := e.Svc.PumpLedger(ctx, &known); err != nil {
-		e.T.Fatal(err)
+	if _, err := svc.PumpLedger(ctx, &known); err != nil {
+		t.Fatal(err)
 	}
-	size, err := e.Log.Size(ctx)
+	size, err := l.Size(ctx)
 	if err != nil {
-		e.T.Fatal(err)
+		t.Fatal(err)
 	}
 	for deadline := time.Now().Add(10 * time.Second); ; {
-		if cp, err := e.Log.Latest(ctx); err == nil && cp.Size >= size {
+		if cp, err := l.Latest(ctx); err == nil && cp.Size >= size {
 			return cp.Size
 		}
 		if time.Now().After(deadline) {
-			e.T.Fatalf("no checkpoint of %d entries", size)
+			t.Fatalf("no checkpoint of %d entries", size)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
