@@ -235,7 +235,7 @@ func metricCharts(pts []evidence.MetricPoint) []metricChart {
 		for _, m := range g.Metrics {
 			grouped[m] = true
 			if pts, ok := series[m]; ok {
-				ss = append(ss, chart.Series{Name: metricName(m), Class: "series-" + itoa(len(ss)), Points: pts})
+				ss = append(ss, chart.Series{Name: metricName(m), Points: pts})
 			}
 		}
 		if len(ss) > 0 {
@@ -248,7 +248,7 @@ func metricCharts(pts []evidence.MetricPoint) []metricChart {
 			continue
 		}
 		t := metricName(m)
-		out = append(out, metricChart{Title: t, Chart: chart.Lines(t, []chart.Series{{Name: t, Class: "series-0", Points: series[m]}}, chart.Options{})})
+		out = append(out, metricChart{Title: t, Chart: chart.Lines(t, []chart.Series{{Name: t, Points: series[m]}}, chart.Options{})})
 	}
 	return out
 }

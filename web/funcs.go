@@ -1,7 +1,6 @@
 package web
 
 import (
-	"fmt"
 	"html/template"
 	"math"
 	"strconv"
@@ -65,5 +64,3 @@ func daysBetween(a, b evidence.Date) int {
 	}
 	return int(math.Round(b.Time().Sub(a.Time()).Hours() / 24))
 }
-
-func itoa(i int) string { return fmt.Sprint(i) }

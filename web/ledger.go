@@ -33,20 +33,12 @@ type checkResult struct {
 	Entry *ledger.Entry
 	// Index and Size place the entry in the checkpoint's tree.
 	Index, Size uint64
-	// Record links to the record when the checker may see it.
+	// EntryJSON is the entry, indented for reading.
 	EntryJSON string
 }
 
-func (h *Handler) ledgerInfo(r *http.Request) (*underwriting.LedgerInfo, error) {
-	info, err := h.svc.LedgerInfo(r.Context())
-	if err != nil {
-		return nil, err
-	}
-	return info, nil
-}
-
 func (h *Handler) ledger(w http.ResponseWriter, r *http.Request, s *session) (*page, error) {
-	info, err := h.ledgerInfo(r)
+	info, err := h.svc.LedgerInfo(r.Context())
 	if err != nil {
 		return nil, err
 	}
@@ -56,7 +48,7 @@ func (h *Handler) ledger(w http.ResponseWriter, r *http.Request, s *session) (*p
 // checkProof checks a pasted proof with the log's public key, or with a
 // key the visitor gives: nothing of the service's database is consulted.
 func (h *Handler) checkProof(w http.ResponseWriter, r *http.Request, s *session) (*page, error) {
-	info, err := h.ledgerInfo(r)
+	info, err := h.svc.LedgerInfo(r.Context())
 	if err != nil {
 		return nil, err
 	}
@@ -128,7 +120,7 @@ func (h *Handler) proof(w http.ResponseWriter, r *http.Request, s *session) (*pa
 		w.Write(append(doc, '\n'))
 		return nil, nil
 	}
-	info, err := h.ledgerInfo(r)
+	info, err := h.svc.LedgerInfo(r.Context())
 	if err != nil {
 		return nil, err
 	}

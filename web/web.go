@@ -22,7 +22,6 @@ import (
 	"crypto/subtle"
 	"embed"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -141,8 +140,9 @@ type navItem struct {
 	Current     bool
 }
 
-// handlerFunc is a page handler; p is nil on public pages when nobody is
-// logged in.
+// handlerFunc is a page handler; s is nil on public pages when nobody is
+// logged in. It returns the page to render, or nil when it answered
+// itself (a redirect, a download).
 type handlerFunc func(w http.ResponseWriter, r *http.Request, s *session) (*page, error)
 
 // session is the logged-in principal of a request, if any.
@@ -348,9 +348,6 @@ type errorView struct {
 // page with the status of the error's kind.
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, s *session, err error) {
 	kind := insurable.ErrorKind(err)
-	if errors.Is(err, http.ErrNoCookie) {
-		kind = insurable.Unauthorized
-	}
 	status, heading := http.StatusInternalServerError, "Something went wrong"
 	detail := "The service could not answer. The error is logged; try again later."
 	switch kind {
