@@ -232,6 +232,16 @@ func firstItem(t *testing.T, s *site, in *servicetest.Insured) string {
 // it must show, and that it never shows another organisation's data.
 func TestWhoSeesWhat(t *testing.T) {
 	s := newSite(t)
+	// A firm that has applied and uploaded nothing yet.
+	fresh := s.Bootstrap(access.Firm, "Greenfield Dairy")
+	ctx := context.Background()
+	if _, err := s.Svc.PutGrant(ctx, servicetest.Principal(fresh), fresh.Org.ID, s.harbor.Org.ID); err != nil {
+		t.Fatal(err)
+	}
+	applied, err := s.Svc.Apply(ctx, servicetest.Principal(fresh), underwriting.NewApplication{Insurer: s.harbor.Org.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
 	firmPage := func(in *servicetest.Insured) string { return "/firms/" + in.Firm.Org.ID }
 	polPage := func(in *servicetest.Insured) string { return "/policies/" + in.Policy.ID }
 	asmPage := func(in *servicetest.Insured) string { return "/assessments/" + in.Assessment.ID }
@@ -251,6 +261,9 @@ func TestWhoSeesWhat(t *testing.T) {
 			{"/portfolio", 200, []string{s.waterName, s.makerName, "Policies by state", "<svg", "Upcoming renewals", "Suspensions ahead"}, []string{s.otherName, s.other.Policy.ID}},
 			{"/portfolio?state=declined", 200, []string{s.waterName}, []string{s.makerName}},
 			{"/portfolio?state=bogus", 400, nil, nil},
+			{"/portfolio?state=application", 200, []string{"Greenfield Dairy", "not assessed"}, []string{s.makerName}},
+			{"/firms/" + fresh.Org.ID, 200, []string{"Greenfield Dairy", "No assessment yet", "No metric series"}, nil},
+			{"/policies/" + applied.ID, 200, []string{"application", "Not assessed yet"}, nil},
 			{firmPage(s.maker), 200, []string{s.makerName, "Posture by section", "Remediation plan", "Attack attempts", "<svg"}, nil},
 			{firmPage(s.water), 200, []string{s.waterName, "declined"}, nil},
 			{polPage(s.maker), 200, []string{"History", "issued", "entry "}, nil},
@@ -275,6 +288,10 @@ func TestWhoSeesWhat(t *testing.T) {
 			{polPage(s.water), 404, nil, nil},
 			{asmPage(s.water), 404, nil, nil},
 			{proofPage(s.water), 404, nil, nil},
+		}},
+		{"fresh", fresh.Token.Secret, []visit{
+			{"/firms/" + fresh.Org.ID, 200, []string{"No assessment yet", "upload your evidence"}, []string{s.makerName}},
+			{"/policies/" + applied.ID, 200, []string{"application"}, nil},
 		}},
 		{"water", s.water.Firm.Token.Secret, []visit{
 			{firmPage(s.water), 200, []string{s.waterName, "declined", "Report progress"}, []string{s.makerName}},
