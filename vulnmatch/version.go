@@ -74,8 +74,8 @@ func ParseVersion(s string) (Version, bool) {
 	if len(toks) == 0 {
 		return v, false
 	}
-	// Leading labels: "version", "firmware", "fw", "v", "r" before the
-	// first number.
+	// Leading labels: "version", "firmware", "fw", "v", "r", or the part
+	// a version belongs to ("BIOS", "bootloader"), before the first number.
 	for len(toks) > 1 && toks[0].kind == tokWord && isLeadingLabel(toks[0].text) {
 		toks = toks[1:]
 	}
@@ -161,7 +161,8 @@ func isProse(w string) bool {
 
 func isLeadingLabel(w string) bool {
 	switch w {
-	case "v", "ver", "version", "versions", "r", "rev", "revision", "fw", "firmware", "sw", "software", "release", "build":
+	case "v", "ver", "version", "versions", "r", "rev", "revision", "fw", "firmware", "sw", "software", "release", "build",
+		"bios", "uefi", "boot", "bootloader", "kernel", "os", "image", "package", "app", "application":
 		return true
 	}
 	return false
