@@ -30,30 +30,26 @@ func newReportCache(max int) *reportCache {
 	return &reportCache{max: max, m: map[cacheKey]any{}}
 }
 
-type cached struct {
-	v   any
-	err error
-}
-
-func (c *reportCache) get(k cacheKey, compute func() (any, error)) (any, error) {
+// lookup returns the report remembered under k, or computes and
+// remembers it. Errors (a cancelled context) are not remembered.
+func lookup[R any](c *reportCache, k cacheKey, compute func() (*R, error)) (*R, error) {
 	c.mu.Lock()
-	if v, ok := c.m[k]; ok {
-		c.mu.Unlock()
-		r := v.(cached)
-		return r.v, r.err
-	}
+	v, ok := c.m[k]
 	c.mu.Unlock()
-	v, err := compute()
+	if ok {
+		return v.(*R), nil
+	}
+	r, err := compute()
 	if err != nil {
-		return v, err // errors (a cancelled context) are not remembered
+		return r, err
 	}
 	c.mu.Lock()
 	if len(c.m) >= c.max {
 		clear(c.m)
 	}
-	c.m[k] = cached{v: v}
+	c.m[k] = r
 	c.mu.Unlock()
-	return v, nil
+	return r, nil
 }
 
 // wrap returns verifiers that consult the cache before the given ones.
@@ -85,9 +81,7 @@ type cachedScans struct {
 }
 
 func (s cachedScans) ReadScans(ctx context.Context, b *evidence.Bundle) (*check.ScanReport, error) {
-	r, err := s.c.get(cacheKey{"scans", b.Digest, evidence.Date{}}, func() (any, error) { return s.v.ReadScans(ctx, b) })
-	rep, _ := r.(*check.ScanReport)
-	return rep, err
+	return lookup(s.c, cacheKey{"scans", b.Digest, evidence.Date{}}, func() (*check.ScanReport, error) { return s.v.ReadScans(ctx, b) })
 }
 
 type cachedCerts struct {
@@ -96,9 +90,7 @@ type cachedCerts struct {
 }
 
 func (s cachedCerts) VerifyDeviceCertificates(ctx context.Context, b *evidence.Bundle, asOf evidence.Date) (*check.CertificateReport, error) {
-	r, err := s.c.get(cacheKey{"certs", b.Digest, asOf}, func() (any, error) { return s.v.VerifyDeviceCertificates(ctx, b, asOf) })
-	rep, _ := r.(*check.CertificateReport)
-	return rep, err
+	return lookup(s.c, cacheKey{"certs", b.Digest, asOf}, func() (*check.CertificateReport, error) { return s.v.VerifyDeviceCertificates(ctx, b, asOf) })
 }
 
 type cachedFirmware struct {
@@ -107,9 +99,7 @@ type cachedFirmware struct {
 }
 
 func (s cachedFirmware) VerifyFirmware(ctx context.Context, b *evidence.Bundle, asOf evidence.Date) (*check.FirmwareReport, error) {
-	r, err := s.c.get(cacheKey{"firmware", b.Digest, asOf}, func() (any, error) { return s.v.VerifyFirmware(ctx, b, asOf) })
-	rep, _ := r.(*check.FirmwareReport)
-	return rep, err
+	return lookup(s.c, cacheKey{"firmware", b.Digest, asOf}, func() (*check.FirmwareReport, error) { return s.v.VerifyFirmware(ctx, b, asOf) })
 }
 
 type cachedPlatform struct {
@@ -118,9 +108,7 @@ type cachedPlatform struct {
 }
 
 func (s cachedPlatform) VerifyPlatform(ctx context.Context, b *evidence.Bundle, asOf evidence.Date) (*check.PlatformReport, error) {
-	r, err := s.c.get(cacheKey{"platform", b.Digest, asOf}, func() (any, error) { return s.v.VerifyPlatform(ctx, b, asOf) })
-	rep, _ := r.(*check.PlatformReport)
-	return rep, err
+	return lookup(s.c, cacheKey{"platform", b.Digest, asOf}, func() (*check.PlatformReport, error) { return s.v.VerifyPlatform(ctx, b, asOf) })
 }
 
 type cachedHardware struct {
@@ -129,7 +117,5 @@ type cachedHardware struct {
 }
 
 func (s cachedHardware) CompareHardware(ctx context.Context, b *evidence.Bundle) (*check.HardwareReport, error) {
-	r, err := s.c.get(cacheKey{"hardware", b.Digest, evidence.Date{}}, func() (any, error) { return s.v.CompareHardware(ctx, b) })
-	rep, _ := r.(*check.HardwareReport)
-	return rep, err
+	return lookup(s.c, cacheKey{"hardware", b.Digest, evidence.Date{}}, func() (*check.HardwareReport, error) { return s.v.CompareHardware(ctx, b) })
 }
