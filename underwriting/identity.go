@@ -25,19 +25,11 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (*access.Prin
 		if err != nil {
 			return err
 		}
-		if t.Revoked || !s.now().Before(t.Expires) || !access.SecretMatches(secret, t.Hash) {
+		if !access.SecretMatches(secret, t.Hash) {
 			return deny
 		}
-		u, err := tx.User(ctx, t.User)
-		if err != nil {
-			return err
-		}
-		o, err := tx.Org(ctx, u.Org)
-		if err != nil {
-			return err
-		}
-		p = &access.Principal{User: u.ID, Org: o.ID, Kind: o.Kind, Role: u.Role, Scopes: t.Scopes, Token: t.ID}
-		return nil
+		p, err = s.tokenPrincipal(ctx, tx, t, deny)
+		return err
 	})
 	if err != nil {
 		if insurable.ErrorKind(err) == insurable.NotExist || insurable.ErrorKind(err) == insurable.Unauthorized {
@@ -46,6 +38,23 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (*access.Prin
 		return nil, err
 	}
 	return p, nil
+}
+
+// tokenPrincipal is the principal a token acts as; deny when the token
+// is revoked or expired.
+func (s *Service) tokenPrincipal(ctx context.Context, tx Tx, t *Token, deny error) (*access.Principal, error) {
+	if t.Revoked || !s.now().Before(t.Expires) {
+		return nil, deny
+	}
+	u, err := tx.User(ctx, t.User)
+	if err != nil {
+		return nil, err
+	}
+	o, err := tx.Org(ctx, u.Org)
+	if err != nil {
+		return nil, err
+	}
+	return &access.Principal{User: u.ID, Org: o.ID, Kind: o.Kind, Role: u.Role, Scopes: t.Scopes, Token: t.ID}, nil
 }
 
 // NewOrg is what CreateOrg needs.

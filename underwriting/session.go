@@ -74,19 +74,8 @@ func (s *Service) SessionPrincipal(ctx context.Context, secret string) (*access.
 		if err != nil {
 			return err
 		}
-		if t.Revoked || !s.now().Before(t.Expires) {
-			return deny
-		}
-		u, err := tx.User(ctx, t.User)
-		if err != nil {
-			return err
-		}
-		o, err := tx.Org(ctx, u.Org)
-		if err != nil {
-			return err
-		}
-		p = &access.Principal{User: u.ID, Org: o.ID, Kind: o.Kind, Role: u.Role, Scopes: t.Scopes, Token: t.ID}
-		return nil
+		p, err = s.tokenPrincipal(ctx, tx, t, deny)
+		return err
 	})
 	if err != nil {
 		if k := insurable.ErrorKind(err); k == insurable.NotExist || k == insurable.Unauthorized {
