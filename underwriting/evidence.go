@@ -206,14 +206,24 @@ func newBundleCache(s *Service, max int) *bundleCache {
 	return &bundleCache{s: s, max: max, entries: map[string]*list.Element{}, order: list.New(), loading: map[string]*sync.Mutex{}}
 }
 
+// take returns the cached bundle of a version with a reference taken, or
+// nil; c.mu is held.
+func (c *bundleCache) take(id string) *cachedBundle {
+	el, ok := c.entries[id]
+	if !ok {
+		return nil
+	}
+	cb := el.Value.(*cachedBundle)
+	cb.refs++
+	c.order.MoveToFront(el)
+	return cb
+}
+
 // acquire returns the loaded bundle of a version and a function to call
 // when done with it.
 func (c *bundleCache) acquire(ctx context.Context, ev *EvidenceVersion) (*evidence.Bundle, func(), error) {
 	c.mu.Lock()
-	if el, ok := c.entries[ev.ID]; ok {
-		cb := el.Value.(*cachedBundle)
-		cb.refs++
-		c.order.MoveToFront(el)
+	if cb := c.take(ev.ID); cb != nil {
 		c.mu.Unlock()
 		return cb.b, func() { c.release(cb) }, nil
 	}
@@ -226,10 +236,7 @@ func (c *bundleCache) acquire(ctx context.Context, ev *EvidenceVersion) (*eviden
 	lm.Lock()
 	defer lm.Unlock()
 	c.mu.Lock()
-	if el, ok := c.entries[ev.ID]; ok {
-		cb := el.Value.(*cachedBundle)
-		cb.refs++
-		c.order.MoveToFront(el)
+	if cb := c.take(ev.ID); cb != nil {
 		c.mu.Unlock()
 		return cb.b, func() { c.release(cb) }, nil
 	}
