@@ -7,17 +7,15 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
-	"os"
 	"path/filepath"
 	"slices"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/insurable/insurable/access"
+	"github.com/insurable/insurable/internal/pgtest"
 	"github.com/insurable/insurable/internal/servicetest"
 	"github.com/insurable/insurable/ledger"
 	"github.com/insurable/insurable/ledger/tlog"
@@ -69,7 +67,7 @@ func newLedgerBenchEnv(b *testing.B, backend string, n int) *ledgerBenchEnv {
 		}
 		l, err = tlog.OpenPOSIX(ctx, filepath.Join(dir, "ledger"), logKey, opts)
 	case "postgres+tesserapg":
-		dsn := freshBenchDatabase(b)
+		dsn := pgtest.Fresh(b)
 		if store, err = postgres.Open(ctx, dsn); err != nil {
 			b.Fatal(err)
 		}
@@ -111,36 +109,6 @@ func newLedgerBenchEnv(b *testing.B, backend string, n int) *ledgerBenchEnv {
 	}
 	le.records, le.entryBytes = queueBenchEntries(b, store, &pol, n)
 	return le
-}
-
-// freshBenchDatabase creates an empty PostgreSQL database, or skips.
-func freshBenchDatabase(b *testing.B) string {
-	base := os.Getenv("INSURABLE_TEST_POSTGRES")
-	if base == "" {
-		if os.Getenv("INSURABLE_REQUIRE_POSTGRES") == "1" {
-			b.Fatal("INSURABLE_TEST_POSTGRES is not set; run scripts/postgres.sh start")
-		}
-		b.Skip("INSURABLE_TEST_POSTGRES is not set (scripts/postgres.sh start sets it)")
-	}
-	ctx := context.Background()
-	admin, err := pgx.Connect(ctx, base)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer admin.Close(ctx)
-	name := fmt.Sprintf("ledgerbench_%d_%d", os.Getpid(), time.Now().UnixNano())
-	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() {
-		if a, err := pgx.Connect(ctx, base); err == nil {
-			a.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
-			a.Close(ctx)
-		}
-	})
-	u, _ := url.Parse(base)
-	u.Path = "/" + name
-	return u.String()
 }
 
 // queueBenchEntries queues n entries of the policy in the outbox, as the

@@ -9,12 +9,9 @@ import (
 	"os"
 	"slices"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 	f_log "github.com/transparency-dev/formats/log"
 	"github.com/transparency-dev/merkle/proof"
 	"github.com/transparency-dev/merkle/rfc6962"
@@ -24,55 +21,9 @@ import (
 	"github.com/transparency-dev/tessera/api/layout"
 	"github.com/transparency-dev/tessera/client"
 	"golang.org/x/mod/sumdb/note"
+
+	"github.com/insurable/insurable/internal/pgtest"
 )
-
-// pgURL returns the server scripts/postgres.sh started, or skips (fails
-// when INSURABLE_REQUIRE_POSTGRES=1).
-func pgURL(t testing.TB) string {
-	u := os.Getenv("INSURABLE_TEST_POSTGRES")
-	if u == "" {
-		if os.Getenv("INSURABLE_REQUIRE_POSTGRES") == "1" {
-			t.Fatal("INSURABLE_TEST_POSTGRES is not set; run scripts/postgres.sh start")
-		}
-		t.Skip("INSURABLE_TEST_POSTGRES is not set (scripts/postgres.sh start sets it)")
-	}
-	return u
-}
-
-var dbs atomic.Int64
-
-// freshPool creates an empty database for one test and connects to it.
-func freshPool(t testing.TB) *pgxpool.Pool {
-	t.Helper()
-	base := pgURL(t)
-	ctx := context.Background()
-	admin, err := pgx.Connect(ctx, base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	name := fmt.Sprintf("tesserapg_%d_%d", os.Getpid(), dbs.Add(1))
-	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
-		t.Fatal(err)
-	}
-	admin.Close(ctx)
-	cfg, err := pgxpool.ParseConfig(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.ConnConfig.Database = name
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		pool.Close()
-		if a, err := pgx.Connect(ctx, base); err == nil {
-			a.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
-			a.Close(ctx)
-		}
-	})
-	return pool
-}
 
 // testSigner signs the test log's checkpoints.
 var testSigner, testVerifier = func() (note.Signer, note.Verifier) {
@@ -213,7 +164,7 @@ func checkLog(t testing.TB, s *Storage, cp *f_log.Checkpoint, entry func(uint64)
 // and across the edges of entry bundles and tiles; every entry gets the
 // next index, and the log reads back whole after each.
 func TestAppendAcrossBundles(t *testing.T) {
-	s, err := New(context.Background(), freshPool(t), nil)
+	s, err := New(context.Background(), pgtest.FreshPool(t), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -242,7 +193,7 @@ func TestAppendAcrossBundles(t *testing.T) {
 // replicas of the service do: every entry gets exactly one index, the
 // indices are 0…n-1, and the log reads back whole.
 func TestReplicas(t *testing.T) {
-	pool := freshPool(t)
+	pool := pgtest.FreshPool(t)
 	ctx := context.Background()
 	var apps []*tessera.Appender
 	for range 2 {
@@ -290,7 +241,7 @@ func TestReplicas(t *testing.T) {
 // TestNew creates the tables once however many replicas start together,
 // and refuses a database of another schema version.
 func TestNew(t *testing.T) {
-	pool := freshPool(t)
+	pool := pgtest.FreshPool(t)
 	ctx := context.Background()
 	var wg sync.WaitGroup
 	errs := make(chan error, 4)
@@ -330,7 +281,7 @@ func TestNew(t *testing.T) {
 // and bundles larger or smaller than asked for.
 func TestReads(t *testing.T) {
 	ctx := context.Background()
-	pool := freshPool(t)
+	pool := pgtest.FreshPool(t)
 	// A database that never held a log: ReadOnly creates nothing, and
 	// every read finds nothing.
 	ro := ReadOnly(pool)

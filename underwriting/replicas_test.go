@@ -3,19 +3,16 @@ package underwriting_test
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"fmt"
 	"math/rand/v2"
-	"net/url"
 	"os"
 	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib"
-
 	"github.com/insurable/insurable/access"
+	"github.com/insurable/insurable/internal/pgtest"
 	"github.com/insurable/insurable/policy"
 	"github.com/insurable/insurable/postgres"
 	"github.com/insurable/insurable/underwriting"
@@ -26,29 +23,11 @@ import (
 // both, its job runs exactly once though both look for jobs, and the
 // affected policy is re-evaluated once.
 func TestReplicasOnPostgres(t *testing.T) {
-	base := os.Getenv("INSURABLE_TEST_POSTGRES")
-	if base == "" {
-		if os.Getenv("INSURABLE_REQUIRE_POSTGRES") == "1" {
-			t.Fatal("INSURABLE_TEST_POSTGRES is not set; run scripts/postgres.sh start")
-		}
-		t.Skip("INSURABLE_TEST_POSTGRES is not set (scripts/postgres.sh start sets it)")
-	}
 	ctx := context.Background()
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	name := fmt.Sprintf("replicas_%d", os.Getpid())
-	admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)")
-	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)"); admin.Close() })
-	u, _ := url.Parse(base)
-	u.Path = "/" + name
+	dsn := pgtest.Fresh(t)
 	clk := &testClock{t: time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)}
 	replica := func(seed byte) *underwriting.Service {
-		store, err := postgres.Open(ctx, u.String())
+		store, err := postgres.Open(ctx, dsn)
 		if err != nil {
 			t.Fatal(err)
 		}

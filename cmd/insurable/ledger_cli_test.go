@@ -15,6 +15,7 @@ import (
 
 	"github.com/insurable/insurable"
 	"github.com/insurable/insurable/access"
+	"github.com/insurable/insurable/internal/pgtest"
 	"github.com/insurable/insurable/ledger"
 	"github.com/insurable/insurable/underwriting"
 )
@@ -461,7 +462,7 @@ func TestLedgerProofCLI(t *testing.T) {
 // TestLedgerVerifyDatabases: a PostgreSQL database that is not there, or
 // holds no log.
 func TestLedgerVerifyDatabases(t *testing.T) {
-	empty := freshPostgres(t)
+	empty := pgtest.Fresh(t)
 	u, err := url.Parse(empty)
 	if err != nil {
 		t.Fatal(err)

@@ -5,13 +5,10 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"fmt"
 	"io"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -20,6 +17,7 @@ import (
 
 	"github.com/insurable/insurable"
 	"github.com/insurable/insurable/access"
+	"github.com/insurable/insurable/internal/pgtest"
 	"github.com/insurable/insurable/ledger"
 	"github.com/insurable/insurable/policy"
 	"github.com/insurable/insurable/sqlite"
@@ -205,7 +203,7 @@ func TestLedgerVerifyDetectsTampering(t *testing.T) {
 			where := []string{"--data", cfg.DataDir}
 			var db *sql.DB
 			if backend == "postgres" {
-				cfg.Database = freshPostgres(t)
+				cfg.Database = pgtest.Fresh(t)
 				keyFile := filepath.Join(dir, "log.key")
 				if code, _, stderr := run(t, "ledger", "keygen", "--out", keyFile); code != 0 {
 					t.Fatalf("keygen: %d %s", code, stderr)
@@ -294,34 +292,6 @@ func mustOpen(t *testing.T, driver, dsn string) *sql.DB {
 	}
 	t.Cleanup(func() { db.Close() })
 	return db
-}
-
-var pgDatabases atomic.Int64
-
-// freshPostgres creates an empty database on the server
-// scripts/postgres.sh started, or skips (fails when
-// INSURABLE_REQUIRE_POSTGRES=1).
-func freshPostgres(t *testing.T) string {
-	base := os.Getenv("INSURABLE_TEST_POSTGRES")
-	if base == "" {
-		if os.Getenv("INSURABLE_REQUIRE_POSTGRES") == "1" {
-			t.Fatal("INSURABLE_TEST_POSTGRES is not set; run scripts/postgres.sh start")
-		}
-		t.Skip("INSURABLE_TEST_POSTGRES is not set (scripts/postgres.sh start sets it)")
-	}
-	admin := mustOpen(t, "pgx", base)
-	name := fmt.Sprintf("cmd_%d_%d", os.Getpid(), pgDatabases.Add(1))
-	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		a, _ := sql.Open("pgx", base)
-		a.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)")
-		a.Close()
-	})
-	u, _ := url.Parse(base)
-	u.Path = "/" + name
-	return u.String()
 }
 
 // TestAuditorRerunsALoggedAssessment follows the procedure of

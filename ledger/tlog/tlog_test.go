@@ -4,16 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
-	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 	"golang.org/x/mod/sumdb/note"
 
+	"github.com/insurable/insurable/internal/pgtest"
 	"github.com/insurable/insurable/ledger"
 	"github.com/insurable/insurable/ledger/tlog"
 )
@@ -35,53 +32,6 @@ func entries(t testing.TB, from, n int) [][]byte {
 		out[i] = entry(t, from+i)
 	}
 	return out
-}
-
-// pgURL returns the server scripts/postgres.sh started, or skips (fails
-// when INSURABLE_REQUIRE_POSTGRES=1).
-func pgURL(t testing.TB) string {
-	u := os.Getenv("INSURABLE_TEST_POSTGRES")
-	if u == "" {
-		if os.Getenv("INSURABLE_REQUIRE_POSTGRES") == "1" {
-			t.Fatal("INSURABLE_TEST_POSTGRES is not set; run scripts/postgres.sh start")
-		}
-		t.Skip("INSURABLE_TEST_POSTGRES is not set (scripts/postgres.sh start sets it)")
-	}
-	return u
-}
-
-var dbs atomic.Int64
-
-// freshPool creates an empty database for one test and connects to it.
-func freshPool(t testing.TB) *pgxpool.Pool {
-	base := pgURL(t)
-	ctx := context.Background()
-	admin, err := pgx.Connect(ctx, base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	name := fmt.Sprintf("tlog_%d_%d", os.Getpid(), dbs.Add(1))
-	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
-		t.Fatal(err)
-	}
-	admin.Close(ctx)
-	cfg, err := pgxpool.ParseConfig(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.ConnConfig.Database = name
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		pool.Close()
-		if a, err := pgx.Connect(ctx, base); err == nil {
-			a.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
-			a.Close(ctx)
-		}
-	})
-	return pool
 }
 
 // backend opens a log of one kind, and another handle on the same log
@@ -121,7 +71,7 @@ var backends = []backend{
 			}
 	}},
 	{"postgres", func(t testing.TB) (func() *tlog.Log, func() *tlog.Reader) {
-		pool := freshPool(t)
+		pool := pgtest.FreshPool(t)
 		return func() *tlog.Log {
 				l, err := tlog.OpenPostgres(context.Background(), pool, signerKey, tlog.Options{CheckpointInterval: 100 * time.Millisecond})
 				if err != nil {
