@@ -476,13 +476,9 @@ func (s *Service) applyCompliance(ctx context.Context, tx Tx, pol *Policy, res *
 
 // recordStep records a monitoring step that changes no state.
 func (s *Service) recordStep(ctx context.Context, tx Tx, pol *Policy, event, reason string) error {
-	ts, err := tx.Transitions(ctx, pol.ID, Page{Limit: 1, After: "last"})
+	seq, err := nextSeq(ctx, tx, pol.ID)
 	if err != nil {
 		return err
-	}
-	seq := 1
-	if len(ts) > 0 {
-		seq = ts[0].Seq + 1
 	}
 	return s.addTransition(ctx, tx, pol, &Transition{ID: s.newID("trn"), Policy: pol.ID, Seq: seq, Event: policy.Event(event), From: pol.State, To: pol.State, Actor: "system:monitor", Reason: reason, At: s.now()})
 }

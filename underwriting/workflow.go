@@ -211,6 +211,15 @@ func (s *Service) ListPolicies(ctx context.Context, p *access.Principal, f Polic
 	return out, nextCursor(out, f.Page, func(x *Policy) string { return x.ID }), err
 }
 
+// nextSeq is the sequence number of a policy's next transition.
+func nextSeq(ctx context.Context, tx Tx, policyID string) (int, error) {
+	ts, err := tx.Transitions(ctx, policyID, Page{Limit: 1, After: "last"})
+	if err != nil || len(ts) == 0 {
+		return 1, err
+	}
+	return ts[0].Seq + 1, nil
+}
+
 // transition applies an event to a policy within tx and records it.
 func (s *Service) transition(ctx context.Context, tx Tx, pol *Policy, in policy.Input, actor, reason, assessmentID string) error {
 	from := pol.State
@@ -223,13 +232,9 @@ func (s *Service) transition(ctx context.Context, tx Tx, pol *Policy, in policy.
 	if err := tx.UpdatePolicy(ctx, pol); err != nil {
 		return err
 	}
-	ts, err := tx.Transitions(ctx, pol.ID, Page{Limit: 1, After: "last"})
+	seq, err := nextSeq(ctx, tx, pol.ID)
 	if err != nil {
 		return err
-	}
-	seq := 1
-	if len(ts) > 0 {
-		seq = ts[0].Seq + 1
 	}
 	if reason == "" {
 		reason = policy.Describe(from, next.State, in.Event)
