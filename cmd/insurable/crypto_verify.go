@@ -215,14 +215,11 @@ code is 0 only for valid.`,
 			if out.format == "json" {
 				return writeJSON(a.Stdout, res)
 			}
-			fmt.Fprintf(a.Stdout, "%s: %s", res.File, res.Status)
+			signer := ""
 			if res.Signer != "" {
-				fmt.Fprintf(a.Stdout, " (%s signature by %s)", res.Format, res.Signer)
+				signer = res.Format + " signature by " + res.Signer
 			}
-			if res.Reason != "" {
-				fmt.Fprintf(a.Stdout, "\n  %s", res.Reason)
-			}
-			fmt.Fprintln(a.Stdout)
+			printVerdict(a.Stdout, res.File, res.Status, signer, res.Reason)
 			return nil
 		},
 	}
@@ -322,14 +319,11 @@ compared with it: files missing, modified or not listed.`,
 			if out.format == "json" {
 				return writeJSON(a.Stdout, res)
 			}
-			fmt.Fprintf(a.Stdout, "%s: %s", args[0], status)
+			by := ""
 			if signer != "" {
-				fmt.Fprintf(a.Stdout, " (signed by %s)", signer)
+				by = "signed by " + signer
 			}
-			if reason != "" {
-				fmt.Fprintf(a.Stdout, "\n  %s", reason)
-			}
-			fmt.Fprintln(a.Stdout)
+			printVerdict(a.Stdout, args[0], status, by, reason)
 			for _, d := range diffs {
 				fmt.Fprintf(a.Stdout, "deployment %s (%s):", d["file"], d["host"])
 				if _, ok := d["missing"]; !ok {
@@ -421,14 +415,11 @@ governance/board-reviews.yaml#/reviews/0 ("#" alone for the whole file).`,
 			if out.format == "json" {
 				return writeJSON(a.Stdout, map[string]any{"status": status, "reason": reason, "signer": signer, "record": file + "#" + rec.Pointer})
 			}
-			fmt.Fprintf(a.Stdout, "%s: %s", args[0], status)
+			by := ""
 			if signer != "" {
-				fmt.Fprintf(a.Stdout, " (signed by %s)", signer)
+				by = "signed by " + signer
 			}
-			if reason != "" {
-				fmt.Fprintf(a.Stdout, "\n  %s", reason)
-			}
-			fmt.Fprintln(a.Stdout)
+			printVerdict(a.Stdout, args[0], status, by, reason)
 			return nil
 		},
 	}
@@ -716,4 +707,18 @@ func (r *bundleReport) allValid() bool {
 		}
 	}
 	return len(r.Certificates.Problems)+len(r.Firmware.Problems)+len(r.Platform.Problems)+len(r.Hardware.Problems) == 0
+}
+
+// printVerdict writes a verification's verdict as text: what was checked,
+// its status, who signed it (when known) and the reason on a line of its
+// own.
+func printVerdict(w io.Writer, what, status, signedBy, reason string) {
+	fmt.Fprintf(w, "%s: %s", what, status)
+	if signedBy != "" {
+		fmt.Fprintf(w, " (%s)", signedBy)
+	}
+	if reason != "" {
+		fmt.Fprintf(w, "\n  %s", reason)
+	}
+	fmt.Fprintln(w)
 }
