@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/insurable/insurable/access"
+	"github.com/insurable/insurable/internal/ledgertest"
 	"github.com/insurable/insurable/internal/pgtest"
 	"github.com/insurable/insurable/internal/servicetest"
 	"github.com/insurable/insurable/ledger"
@@ -118,28 +119,13 @@ func newLedgerBenchEnv(b *testing.B, backend string, n int) *ledgerBenchEnv {
 func queueBenchEntries(b *testing.B, store underwriting.Store, pol *underwriting.Policy, n int) ([]string, float64) {
 	b.Helper()
 	ctx := context.Background()
-	at := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
-	digest := func(s string, i int) string { return ledger.Digest(fmt.Appendf(nil, "%s %d", s, i)) }
+	at := ledgertest.At
 	records := make([]string, n)
 	total := 0
 	for from := 0; from < n; from += 5000 {
 		err := store.Tx(ctx, func(tx underwriting.Tx) error {
 			for i := from; i < min(n, from+5000); i++ {
-				e := &ledger.Entry{Policy: pol.ID, Firm: pol.Firm, Insurer: pol.Insurer, Actor: "usr_01a21c3ba280edaf2a936f", At: ledger.Time(at.Add(time.Duration(i) * time.Millisecond))}
-				if i%4 == 0 {
-					e.Kind, e.Record = ledger.KindAssessment, fmt.Sprintf("asm_bench%017d", i)
-					e.Assessment = &ledger.AssessmentFact{Kind: "monitoring", AsOf: "2026-11-27", Outcome: "conditional", Tier: "B", Score: 0.7312,
-						Evidence: digest("evidence", i), Catalog: ledger.Input{ID: "iiot-ssdp", Version: "1.0.0", Digest: digest("catalog", 0)},
-						Profile: ledger.Input{ID: "baseline", Version: "1.0.0", Digest: digest("profile", 0)}, FeedSet: digest("feeds", i/1000),
-						Result: digest("result", i), Resolved: []string{"RP-A1-01", "RP-B6-04"}}
-					for _, f := range []string{"csaf", "kev", "epss", "osv"} {
-						e.Assessment.Feeds = append(e.Assessment.Feeds, ledger.Input{ID: f, Version: "2026-11-27", Digest: digest(f, i/1000)})
-					}
-				} else {
-					e.Kind, e.Record = ledger.KindTransition, fmt.Sprintf("trn_bench%017d", i)
-					e.Transition = &ledger.TransitionFact{Seq: i + 2, Event: "grace-start", From: "issued", To: "grace",
-						Assessment: fmt.Sprintf("asm_bench%017d", i/4*4), Reason: digest("reason", i)}
-				}
+				e := ledgertest.Entry(i, pol.ID, pol.Firm, pol.Insurer, i+2)
 				data, err := ledger.Encode(e)
 				if err != nil {
 					return err

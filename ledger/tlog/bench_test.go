@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/insurable/insurable/internal/ledgertest"
 	"github.com/insurable/insurable/ledger"
 	"github.com/insurable/insurable/ledger/tlog"
 )
@@ -22,27 +23,10 @@ import (
 // mean size.
 func benchEntries(b *testing.B, n int) ([][]byte, float64) {
 	b.Helper()
-	at := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
-	digest := func(s string, i int) string { return ledger.Digest(fmt.Appendf(nil, "%s %d", s, i)) }
 	out := make([][]byte, n)
 	total := 0
 	for i := range out {
-		e := &ledger.Entry{Policy: fmt.Sprintf("pol_bench%015d", i%1000), Firm: "org_01a21c3ba280edaf2a936f", Insurer: "org_01a21c3ba280edaf2a9370",
-			Actor: "usr_01a21c3ba280edaf2a936f", At: ledger.Time(at.Add(time.Duration(i) * time.Millisecond))}
-		if i%4 == 0 {
-			e.Kind, e.Record = ledger.KindAssessment, fmt.Sprintf("asm_bench%017d", i)
-			e.Assessment = &ledger.AssessmentFact{Kind: "monitoring", AsOf: "2026-11-27", Outcome: "conditional", Tier: "B", Score: 0.7312,
-				Evidence: digest("evidence", i), Catalog: ledger.Input{ID: "iiot-ssdp", Version: "1.0.0", Digest: digest("catalog", 0)},
-				Profile: ledger.Input{ID: "baseline", Version: "1.0.0", Digest: digest("profile", 0)}, FeedSet: digest("feeds", i/1000),
-				Result: digest("result", i), Resolved: []string{"RP-A1-01", "RP-B6-04"}}
-			for _, f := range []string{"csaf", "kev", "epss", "osv"} {
-				e.Assessment.Feeds = append(e.Assessment.Feeds, ledger.Input{ID: f, Version: "2026-11-27", Digest: digest(f, i/1000)})
-			}
-		} else {
-			e.Kind, e.Record = ledger.KindTransition, fmt.Sprintf("trn_bench%017d", i)
-			e.Transition = &ledger.TransitionFact{Seq: i/1000 + 2, Event: "grace-start", From: "issued", To: "grace",
-				Assessment: fmt.Sprintf("asm_bench%017d", i/4*4), Reason: digest("reason", i)}
-		}
+		e := ledgertest.Entry(i, fmt.Sprintf("pol_bench%015d", i%1000), "org_01a21c3ba280edaf2a936f", "org_01a21c3ba280edaf2a9370", i/1000+2)
 		data, err := ledger.Encode(e)
 		if err != nil {
 			b.Fatal(err)
