@@ -180,12 +180,7 @@ type Assessment struct {
 // reading its result: open vulnerability exposure by severity and on the
 // CISA KEV list, and the verdicts' counts.
 type AssessmentSummary struct {
-	Critical   int `json:"critical"`
-	High       int `json:"high"`
-	Medium     int `json:"medium"`
-	Low        int `json:"low"`
-	KEV        int `json:"kev"`
-	KEVPastDue int `json:"kev_past_due"`
+	Exposure
 	// Failing, Review and Passing count the verdicts by status;
 	// MandatoryFailing the failing mandatory requirements.
 	Failing          int `json:"failing"`

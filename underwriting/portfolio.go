@@ -22,7 +22,8 @@ type PortfolioRow struct {
 	Assessment *Assessment `json:"assessment,omitempty"`
 }
 
-// Exposure is the open vulnerability exposure of a set of policies.
+// Exposure is open vulnerability exposure: affected assets by advisory
+// severity, on CISA's KEV list, and KEV entries past their due date.
 type Exposure struct {
 	Critical   int `json:"critical"`
 	High       int `json:"high"`
@@ -30,6 +31,15 @@ type Exposure struct {
 	Low        int `json:"low"`
 	KEV        int `json:"kev"`
 	KEVPastDue int `json:"kev_past_due"`
+}
+
+func (e *Exposure) add(o Exposure) {
+	e.Critical += o.Critical
+	e.High += o.High
+	e.Medium += o.Medium
+	e.Low += o.Low
+	e.KEV += o.KEV
+	e.KEVPastDue += o.KEVPastDue
 }
 
 // Portfolio is what an organisation underwrites or holds: every policy it
@@ -139,12 +149,7 @@ func (pf *Portfolio) add(row *PortfolioRow, today evidence.Date) {
 			pf.ByTier[a.Tier]++
 		}
 		if sm := a.Summary; sm != nil {
-			pf.Exposure.Critical += sm.Critical
-			pf.Exposure.High += sm.High
-			pf.Exposure.Medium += sm.Medium
-			pf.Exposure.Low += sm.Low
-			pf.Exposure.KEV += sm.KEV
-			pf.Exposure.KEVPastDue += sm.KEVPastDue
+			pf.Exposure.add(sm.Exposure)
 		}
 	}
 	if pol.State.InForce() && !pol.Expires.IsZero() && !pol.Expires.After(today.Plus(evidence.Period{Days: RenewalWindow})) {

@@ -8,9 +8,11 @@ import (
 // summarize takes from a result the figures a portfolio shows.
 func summarize(r *assessment.Result) *AssessmentSummary {
 	s := &AssessmentSummary{
-		Critical: factInt(r.Facts, "vulns_critical"), High: factInt(r.Facts, "vulns_high"),
-		Medium: factInt(r.Facts, "vulns_medium"), Low: factInt(r.Facts, "vulns_low"),
-		KEV: factInt(r.Facts, "vulns_kev"), KEVPastDue: factInt(r.Facts, "kev_past_due"),
+		Exposure: Exposure{
+			Critical: factInt(r.Facts, "vulns_critical"), High: factInt(r.Facts, "vulns_high"),
+			Medium: factInt(r.Facts, "vulns_medium"), Low: factInt(r.Facts, "vulns_low"),
+			KEV: factInt(r.Facts, "vulns_kev"), KEVPastDue: factInt(r.Facts, "kev_past_due"),
+		},
 		PlanItems: len(r.Plan.Items),
 	}
 	for _, v := range r.Verdicts {

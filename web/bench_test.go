@@ -48,7 +48,7 @@ func portfolioOf(tb testing.TB, n int) (http.Handler, *http.Cookie) {
 				}
 				asm := &underwriting.Assessment{ID: fmt.Sprintf("asm_%05d", i), Policy: pol.ID, Firm: firm.ID, Kind: underwriting.KindUnderwriting, AsOf: asOf,
 					Outcome: out, Tier: string(rune('A' + i%4)), Score: float64(i%100) / 100, Digest: "sha256:00", Created: created, Result: []byte("{}"),
-					Summary: &underwriting.AssessmentSummary{Critical: i % 3, High: i % 7, Medium: i % 11, Low: i % 5, KEV: i % 2, Failing: i % 9, PlanItems: i % 13}}
+					Summary: &underwriting.AssessmentSummary{Exposure: underwriting.Exposure{Critical: i % 3, High: i % 7, Medium: i % 11, Low: i % 5, KEV: i % 2}, Failing: i % 9, PlanItems: i % 13}}
 				asms = append(asms, asm)
 				pol.Assessment = &policy.Assessment{ID: asm.ID, AsOf: asOf, Recorded: asOf, Outcome: out}
 			}

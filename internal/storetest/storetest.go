@@ -578,7 +578,7 @@ func testBatches(t *testing.T, s underwriting.Store) {
 			id := fmt.Sprintf("asm_%04d", i)
 			ids = append(ids, id)
 			must(t, x.CreateAssessment(ctx, &underwriting.Assessment{ID: id, Policy: "pol_0", Tier: "A", Result: []byte{1},
-				Summary: &underwriting.AssessmentSummary{Critical: i}}))
+				Summary: &underwriting.AssessmentSummary{Exposure: underwriting.Exposure{Critical: i}}}))
 		}
 		as, err := x.AssessmentsByID(ctx, append(ids[5:1105], "asm_none"))
 		if err != nil || len(as) != 1100 {
