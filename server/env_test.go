@@ -81,6 +81,12 @@ func (e *env) call(token, method, path string, body []byte) (int, []byte) {
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
+	return e.do(req)
+}
+
+// do sends a request and returns the status and body.
+func (e *env) do(req *http.Request) (int, []byte) {
+	e.t.Helper()
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		e.t.Fatal(err)
@@ -140,13 +146,7 @@ func (e *env) member(a actor, role access.Role, scopes ...string) actor {
 func (e *env) callHeader(auth, method, path string) (int, []byte) {
 	req, _ := http.NewRequest(method, e.srv.URL+path, nil)
 	req.Header.Set("Authorization", auth)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, data
+	return e.do(req)
 }
 
 // syncLedger appends every queued entry to the log and waits until a
