@@ -153,16 +153,8 @@ type session struct {
 }
 
 func (h *Handler) routes() {
-	h.mux.HandleFunc("GET /static/style.css", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/css; charset=utf-8")
-		w.Header().Set("Cache-Control", "public, max-age=3600")
-		w.Write(h.css)
-	})
-	h.mux.HandleFunc("GET /static/icon.svg", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "image/svg+xml")
-		w.Header().Set("Cache-Control", "public, max-age=86400")
-		w.Write(h.icon)
-	})
+	h.mux.Handle("GET /static/style.css", static("text/css; charset=utf-8", h.css))
+	h.mux.Handle("GET /static/icon.svg", static("image/svg+xml", h.icon))
 	h.mux.Handle("GET /{$}", h.handle(false, h.home))
 	h.mux.Handle("GET /login", h.handle(false, h.loginPage))
 	h.mux.Handle("POST /login", h.handle(false, h.login))
@@ -179,6 +171,15 @@ func (h *Handler) routes() {
 	h.mux.Handle("/", h.handle(false, func(w http.ResponseWriter, r *http.Request, s *session) (*page, error) {
 		return nil, insurable.Errorf("web", insurable.NotExist, "there is no page %s", r.URL.Path)
 	}))
+}
+
+// static serves an embedded file, cacheable for an hour.
+func static(contentType string, data []byte) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", contentType)
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		w.Write(data)
+	})
 }
 
 // handle wraps a page handler: it finds the session, sends those who
